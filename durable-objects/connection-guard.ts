@@ -1,0 +1,59 @@
+// The checks every tracker socket applies to an incoming frame before any swarm sees it: frame type and
+// size, the per-connection rate limit, and parsing. Shared by both socket-holding objects. Layer: adapters.
+import { CLOSE_CODES, TRACKER_LIMITS, failureFrame, parseClientFrame, type ClientMessage } from "../protocol/tracker";
+import { TokenBucket } from "./swarm/token-bucket";
+
+export type GuardVerdict =
+  | { kind: "message"; message: ClientMessage }
+  | { kind: "reply"; frame: string }
+  | { kind: "close"; code: number; reason: string };
+
+export class ConnectionGuard {
+  // In memory only: after an eviction a connection simply starts with a full bucket.
+  private readonly buckets = new WeakMap<WebSocket, TokenBucket>();
+
+  check(ws: WebSocket, raw: string | ArrayBuffer, now: number): GuardVerdict {
+    let bucket = this.buckets.get(ws);
+    if (!bucket) {
+      bucket = new TokenBucket(TRACKER_LIMITS.messagesPerSecond, TRACKER_LIMITS.messageBurst, now);
+      this.buckets.set(ws, bucket);
+    }
+    if (!bucket.take(now)) {
+      if (bucket.violations > TRACKER_LIMITS.maxRateViolations) {
+        return { kind: "close", code: CLOSE_CODES.policyViolation, reason: "rate limit exceeded repeatedly" };
+      }
+      return { kind: "reply", frame: failureFrame("rate limit exceeded: slow down") };
+    }
+    if (typeof raw !== "string") {
+      if (raw.byteLength > TRACKER_LIMITS.maxFrameBytes) {
+        return { kind: "close", code: CLOSE_CODES.messageTooBig, reason: "frame too large" };
+      }
+      return { kind: "reply", frame: failureFrame("binary frames are not supported: send JSON text") };
+    }
+    if (raw.length > TRACKER_LIMITS.maxFrameBytes) {
+      return { kind: "close", code: CLOSE_CODES.messageTooBig, reason: "frame too large" };
+    }
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) return { kind: "reply", frame: failureFrame(parsed.reason, parsed) };
+    return { kind: "message", message: parsed.message };
+  }
+}
+
+/** Sends without throwing: a socket that closed meanwhile is the close handler's business. */
+export function trySend(ws: WebSocket, frame: string): boolean {
+  try {
+    ws.send(frame);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Completes the close handshake; 1005/1006 cannot be echoed (STACK.md), so answer with 1000. */
+export function closeQuietly(ws: WebSocket, code: number = CLOSE_CODES.normal, reason = ""): void {
+  try {
+    ws.close(code === 1005 || code === 1006 || code === 1015 ? CLOSE_CODES.normal : code, reason);
+  } catch {
+    // already closed
+  }
+}

@@ -1,0 +1,212 @@
+// The WebTorrent WebSocket tracker protocol (as bittorrent-tracker 11 speaks it), parsed once at the edge.
+// Layer: protocol. Raw frames become one domain shape with hex ids; nothing downstream sees raw JSON.
+import { z } from "zod";
+import { BinaryId, binaryToHex, hexToBinary } from "./ids";
+
+/** Documented limits (README "Tracker limits"). Stock clients stay far below every one of them. */
+export const TRACKER_LIMITS = {
+  /** Largest text frame accepted; a stock announce with 5 offers is ~2-15 KB. */
+  maxFrameBytes: 64 * 1024,
+  /** Largest SDP in one offer or answer. */
+  maxSdpBytes: 16 * 1024,
+  /** Offers beyond this many in one announce are ignored (stock clients send at most 5). */
+  maxOffersPerAnnounce: 10,
+  /** Server cap on how many peers one announce's offers fan out to. */
+  maxFanOut: 10,
+  /** Distinct info hashes one socket may announce. */
+  maxInfoHashesPerSocket: 100,
+  /** Info hashes in one scrape request; a scrape of "all" returns at most this many swarms. */
+  maxScrapeHashes: 100,
+  /** Sustained messages per second per socket, and the burst allowed above it. */
+  messagesPerSecond: 20,
+  messageBurst: 60,
+  /** Over-limit messages tolerated (each answered with a failure reason) before the socket is closed. */
+  maxRateViolations: 50,
+} as const;
+
+/** WebSocket close codes we use (RFC 6455 §7.4.1). */
+export const CLOSE_CODES = {
+  normal: 1000,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  internalError: 1011,
+} as const;
+
+export const ANNOUNCE_EVENTS = ["started", "completed", "stopped", "paused", "update"] as const;
+export type AnnounceEvent = (typeof ANNOUNCE_EVENTS)[number];
+
+const Sdp = z.string().max(TRACKER_LIMITS.maxSdpBytes, "sdp too long");
+const Count = z.number().finite().nonnegative();
+
+const OfferEntry = z.object({
+  offer: z.object({ type: z.literal("offer"), sdp: Sdp }),
+  offer_id: BinaryId,
+});
+
+/** The common head every message has; checked first so errors can name the action and info hash. */
+const Head = z.object({ action: z.enum(["announce", "scrape"], { error: "unknown action" }) });
+
+const AnnounceWire = z.object({
+  action: z.literal("announce"),
+  info_hash: BinaryId,
+  peer_id: BinaryId,
+  numwant: z.number().int().nonnegative().optional(),
+  uploaded: Count.optional(),
+  downloaded: Count.optional(),
+  // A client without metadata yet sends left = Infinity, which JSON turns into null.
+  left: Count.nullable().optional(),
+  event: z.enum(ANNOUNCE_EVENTS, { error: "unknown event" }).optional(),
+  offers: z.array(OfferEntry).optional(),
+});
+
+const AnswerWire = z.object({
+  action: z.literal("announce"),
+  info_hash: BinaryId,
+  peer_id: BinaryId,
+  to_peer_id: BinaryId,
+  offer_id: BinaryId,
+  answer: z.object({ type: z.literal("answer"), sdp: Sdp }),
+});
+
+const ScrapeWire = z.object({
+  action: z.literal("scrape"),
+  info_hash: z.union([BinaryId, z.array(BinaryId).max(TRACKER_LIMITS.maxScrapeHashes, "too many info hashes")]).optional(),
+});
+
+export type AnnounceMessage = {
+  kind: "announce";
+  infoHash: string;
+  peerId: string;
+  event: AnnounceEvent;
+  /** Bytes still missing; null when unknown (no metadata yet). 0 means seeder. */
+  left: number | null;
+  numwant: number | undefined;
+  offers: { offerId: string; sdp: string }[];
+};
+export type AnswerMessage = {
+  kind: "answer";
+  infoHash: string;
+  peerId: string;
+  toPeerId: string;
+  offerId: string;
+  sdp: string;
+};
+export type ScrapeMessage = { kind: "scrape"; infoHashes: string[] | "all" };
+export type ClientMessage = AnnounceMessage | AnswerMessage | ScrapeMessage;
+
+export type ParseFailure = { ok: false; reason: string; action?: string; infoHash?: string };
+export type ParseResult = { ok: true; message: ClientMessage } | ParseFailure;
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid message";
+  const path = issue.path.join(".");
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+/** Parses one text frame. Never throws: every problem becomes a failure reason for the wire. */
+export function parseClientFrame(text: string): ParseResult {
+  if (text.length > TRACKER_LIMITS.maxFrameBytes) return { ok: false, reason: "message too large" };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "invalid JSON" };
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    return { ok: false, reason: "message must be a JSON object" };
+  }
+  const record = json as Record<string, unknown>;
+  const head = Head.safeParse(json);
+  // Echo the action/info_hash back only when they are well formed, so the client can match the error.
+  const action = typeof record.action === "string" && head.success ? record.action : undefined;
+  const infoHash = BinaryId.safeParse(record.info_hash).success ? binaryToHex(record.info_hash as string) : undefined;
+  const fail = (reason: string): ParseFailure => ({ ok: false, reason, action, infoHash });
+  if (!head.success) return fail(firstIssue(head.error));
+
+  if (head.data.action === "scrape") {
+    const scrape = ScrapeWire.safeParse(json);
+    if (!scrape.success) return fail(firstIssue(scrape.error));
+    const raw = scrape.data.info_hash;
+    const infoHashes = raw === undefined ? "all" : (Array.isArray(raw) ? raw : [raw]).map(binaryToHex);
+    return { ok: true, message: { kind: "scrape", infoHashes } };
+  }
+
+  if (record.answer !== undefined) {
+    const answer = AnswerWire.safeParse(json);
+    if (!answer.success) return fail(firstIssue(answer.error));
+    const a = answer.data;
+    return {
+      ok: true,
+      message: {
+        kind: "answer",
+        infoHash: binaryToHex(a.info_hash),
+        peerId: binaryToHex(a.peer_id),
+        toPeerId: binaryToHex(a.to_peer_id),
+        offerId: binaryToHex(a.offer_id),
+        sdp: a.answer.sdp,
+      },
+    };
+  }
+
+  const announce = AnnounceWire.safeParse(json);
+  if (!announce.success) return fail(firstIssue(announce.error));
+  const a = announce.data;
+  return {
+    ok: true,
+    message: {
+      kind: "announce",
+      infoHash: binaryToHex(a.info_hash),
+      peerId: binaryToHex(a.peer_id),
+      event: a.event ?? "update",
+      left: a.left ?? null,
+      numwant: a.numwant,
+      offers: (a.offers ?? [])
+        .slice(0, TRACKER_LIMITS.maxOffersPerAnnounce)
+        .map((o) => ({ offerId: binaryToHex(o.offer_id), sdp: o.offer.sdp })),
+    },
+  };
+}
+
+// ---- Server → client frames. Built from domain values; ids go back to latin-1 binary here. ----
+
+export function announceReplyFrame(infoHash: string, interval: number, complete: number, incomplete: number): string {
+  return JSON.stringify({ action: "announce", info_hash: hexToBinary(infoHash), interval, complete, incomplete });
+}
+
+export function offerFrame(infoHash: string, fromPeerId: string, offerId: string, sdp: string): string {
+  return JSON.stringify({
+    action: "announce",
+    info_hash: hexToBinary(infoHash),
+    peer_id: hexToBinary(fromPeerId),
+    offer: { type: "offer", sdp },
+    offer_id: hexToBinary(offerId),
+  });
+}
+
+export function answerFrame(infoHash: string, fromPeerId: string, offerId: string, sdp: string): string {
+  return JSON.stringify({
+    action: "announce",
+    info_hash: hexToBinary(infoHash),
+    peer_id: hexToBinary(fromPeerId),
+    answer: { type: "answer", sdp },
+    offer_id: hexToBinary(offerId),
+  });
+}
+
+export type SwarmCounts = { complete: number; incomplete: number; downloaded: number };
+
+export function scrapeReplyFrame(files: Record<string, SwarmCounts>): string {
+  const wireFiles: Record<string, SwarmCounts> = {};
+  for (const [hash, counts] of Object.entries(files)) wireFiles[hexToBinary(hash)] = counts;
+  return JSON.stringify({ action: "scrape", files: wireFiles });
+}
+
+export function failureFrame(reason: string, context: { action?: string; infoHash?: string } = {}): string {
+  const frame: Record<string, string> = { "failure reason": reason };
+  if (context.action) frame.action = context.action;
+  if (context.infoHash) frame.info_hash = hexToBinary(context.infoHash);
+  return JSON.stringify(frame);
+}

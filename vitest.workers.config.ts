@@ -1,0 +1,24 @@
+// Integration tests inside workerd (the real runtime), with the real D1 migrations applied per test file.
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest({
+        main: "./worker/index.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: migrations },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/workers/**/*.test.ts"],
+      setupFiles: ["./test/workers/apply-migrations.ts"],
+      testTimeout: 20_000,
+    },
+  };
+});

@@ -1,0 +1,18 @@
+// The worker's bindings (wrangler.toml). Layer: adapters.
+import type { SwarmObject } from "../durable-objects/swarm-object";
+import type { GatewayObject } from "../durable-objects/gateway-object";
+
+export interface Env {
+  SWARMS: DurableObjectNamespace<SwarmObject>;
+  GATEWAYS: DurableObjectNamespace<GatewayObject>;
+  DB: D1Database;
+  /** Re-announce interval handed to clients, in seconds (default 120). */
+  ANNOUNCE_INTERVAL_SECONDS?: string;
+  /** When set, publishing to the directory requires this key. */
+  PUBLISH_KEY?: string;
+}
+
+export function announceIntervalSeconds(env: Env): number {
+  const parsed = Number(env.ANNOUNCE_INTERVAL_SECONDS);
+  return Number.isFinite(parsed) && parsed >= 1 ? Math.floor(parsed) : 120;
+}

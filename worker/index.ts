@@ -1,0 +1,17 @@
+// Worker entry: the hono app (tracker + directory + page) and the Durable Object classes. Layer: adapter.
+import { Hono } from "hono";
+import type { Env } from "./env";
+import { onError } from "./errors";
+import { trackerRoutes } from "./routes/tracker";
+
+export { SwarmObject } from "../durable-objects/swarm-object";
+export { GatewayObject } from "../durable-objects/gateway-object";
+
+const app = new Hono<{ Bindings: Env }>();
+app.onError(onError);
+app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+app.get("/health", (c) => c.json({ ok: true }));
+app.route("/", trackerRoutes);
+
+export default app;

@@ -1,0 +1,28 @@
+// D1 queries over live swarm counts. Layer: adapters (functions of D1Database, tested apart from routes).
+import type { SwarmCounts } from "../../protocol/tracker";
+
+export async function upsertSwarmStats(db: D1Database, infoHash: string, counts: SwarmCounts, now: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO swarm_stats (info_hash, complete, incomplete, downloaded, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+       ON CONFLICT (info_hash) DO UPDATE SET complete = ?2, incomplete = ?3, downloaded = ?4, updated_at = ?5`,
+    )
+    .bind(infoHash, counts.complete, counts.incomplete, counts.downloaded, now)
+    .run();
+}
+
+/** The busiest live swarms, at most `limit` of them. */
+export async function liveSwarmStats(db: D1Database, limit: number): Promise<Record<string, SwarmCounts>> {
+  const { results } = await db
+    .prepare(
+      `SELECT info_hash, complete, incomplete, downloaded FROM swarm_stats
+       WHERE complete + incomplete > 0 ORDER BY complete + incomplete DESC LIMIT ?1`,
+    )
+    .bind(limit)
+    .all<{ info_hash: string } & SwarmCounts>();
+  const files: Record<string, SwarmCounts> = {};
+  for (const row of results) {
+    files[row.info_hash] = { complete: row.complete, incomplete: row.incomplete, downloaded: row.downloaded };
+  }
+  return files;
+}

@@ -1,0 +1,97 @@
+// Starts the real local system (`scripts/start.mjs` → wrangler dev → workerd) on a free loopback port with a
+// throwaway state directory, for end-to-end tests and benchmarks. Resolves once wrangler reports Ready.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export type LocalWorker = {
+  /** http://127.0.0.1:<port> */
+  httpUrl: string;
+  /** ws://127.0.0.1:<port> */
+  wsUrl: string;
+  port: number;
+  /** Everything the process printed so far (for failure messages). */
+  output: () => string;
+  stop: () => Promise<void>;
+};
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export async function startLocalWorker(options: { vars?: Record<string, string>; timeoutMs?: number } = {}): Promise<LocalWorker> {
+  const port = await freePort();
+  const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-state-"));
+  const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const child: ChildProcess = spawn(process.execPath, [path.join(root, "scripts/start.mjs"), ...varArgs], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), EDGESWARM_STATE_DIR: stateDir, WRANGLER_LOG: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group, so stop() takes workerd down with it
+  });
+  let output = "";
+  const onData = (chunk: Buffer) => (output += chunk.toString());
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(stateDir, { recursive: true, force: true });
+  };
+
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`local worker not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const check = () => {
+      if (/Ready on http:\/\/127\.0\.0\.1/.test(output)) done();
+    };
+    const onExit = (code: number | null) => done(new Error(`local worker exited (${code}) before ready:\n${output}`));
+    function done(error?: Error) {
+      clearTimeout(timer);
+      child.stdout!.off("data", check);
+      child.stderr!.off("data", check);
+      child.off("exit", onExit);
+      if (error) void stop().then(() => reject(error));
+      else resolve();
+    }
+    child.stdout!.on("data", check);
+    child.stderr!.on("data", check);
+    child.once("exit", onExit);
+  });
+
+  return {
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    port,
+    output: () => output,
+    stop,
+  };
+}

@@ -11,7 +11,8 @@ export default defineConfig(async () => {
         main: "./worker/index.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations },
+          // A short re-announce interval (peers expire after 2 intervals + 2 s) keeps the expiry test quick.
+          bindings: { TEST_MIGRATIONS: migrations, ANNOUNCE_INTERVAL_SECONDS: "2" },
         },
       }),
     ],

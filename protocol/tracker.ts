@@ -70,9 +70,11 @@ const AnswerWire = z.object({
   answer: z.object({ type: z.literal("answer"), sdp: Sdp }),
 });
 
-const ScrapeWire = z.object({
+// One hash or a list; the shape is chosen up front so errors say what is wrong rather than "invalid input".
+const ScrapeOne = z.object({ action: z.literal("scrape"), info_hash: BinaryId.optional() });
+const ScrapeMany = z.object({
   action: z.literal("scrape"),
-  info_hash: z.union([BinaryId, z.array(BinaryId).max(TRACKER_LIMITS.maxScrapeHashes, "too many info hashes")]).optional(),
+  info_hash: z.array(BinaryId).max(TRACKER_LIMITS.maxScrapeHashes, "too many info hashes"),
 });
 
 export type AnnounceMessage = {
@@ -127,7 +129,7 @@ export function parseClientFrame(text: string): ParseResult {
   if (!head.success) return fail(firstIssue(head.error));
 
   if (head.data.action === "scrape") {
-    const scrape = ScrapeWire.safeParse(json);
+    const scrape = (Array.isArray(record.info_hash) ? ScrapeMany : ScrapeOne).safeParse(json);
     if (!scrape.success) return fail(firstIssue(scrape.error));
     const raw = scrape.data.info_hash;
     const infoHashes = raw === undefined ? "all" : (Array.isArray(raw) ? raw : [raw]).map(binaryToHex);

@@ -33,8 +33,8 @@ export function swarmConfig(intervalSeconds: number): SwarmConfig {
   return {
     intervalMs,
     // Two missed re-announces (plus slack for slow clients) before a peer is dropped.
-    peerTtlMs: 2 * intervalMs + 15_000,
-    takeoverIdleMs: intervalMs + 10_000,
+    peerTtlMs: 2 * intervalMs + Math.min(15_000, intervalMs),
+    takeoverIdleMs: intervalMs + Math.min(10_000, intervalMs),
     // simple-peer gives up on an unanswered offer after ~50 s; answers after that are useless anyway.
     offerTtlMs: 60_000,
     maxPendingOffers: 8192,

@@ -40,7 +40,11 @@ export class GatewayObject extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
     const verdict = this.guard.check(ws, raw, Date.now());
-    if (verdict.kind === "close") return closeQuietly(ws, verdict.code, verdict.reason);
+    if (verdict.kind === "close") {
+      // Our own close may not come back through webSocketClose; the peers leave now.
+      closeQuietly(ws, verdict.code, verdict.reason);
+      return this.leaveAll(ws);
+    }
     if (verdict.kind === "reply") return void trySend(ws, verdict.frame);
     const message = verdict.message;
     if (message.kind === "scrape") {

@@ -97,7 +97,11 @@ export class SwarmObject extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
     try {
       const verdict = this.guard.check(ws, raw, Date.now());
-      if (verdict.kind === "close") return closeQuietly(ws, verdict.code, verdict.reason);
+      if (verdict.kind === "close") {
+        // Our own close may not come back through webSocketClose; the peers leave now.
+        this.dropSocket(ws);
+        return closeQuietly(ws, verdict.code, verdict.reason);
+      }
       if (verdict.kind === "reply") return void trySend(ws, verdict.frame);
       const message = verdict.message;
       if (message.kind === "scrape") {

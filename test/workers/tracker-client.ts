@@ -30,7 +30,7 @@ export class TrackerSocket {
   }
 
   send(frame: unknown): void {
-    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+    this.ws.send(typeof frame === "string" || frame instanceof ArrayBuffer ? frame : JSON.stringify(frame));
   }
 
   /** Waits for the next frame (after those already consumed by `from`) matching `predicate`. */

@@ -8,6 +8,8 @@ export interface Env {
   DB: D1Database;
   /** Re-announce interval handed to clients, in seconds (default 120). */
   ANNOUNCE_INTERVAL_SECONDS?: string;
+  /** JSON array of RTCIceServer objects (STUN/TURN) handed to peers by GET /api/rtc-config. */
+  ICE_SERVERS?: string;
   /** When set, publishing to the directory requires this key. */
   PUBLISH_KEY?: string;
 }

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { Env } from "./env";
 import { onError } from "./errors";
+import { rtcConfigRoutes } from "./routes/rtc-config";
 import { trackerRoutes } from "./routes/tracker";
 
 export { SwarmObject } from "../durable-objects/swarm-object";
@@ -13,5 +14,6 @@ app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for 
 
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", trackerRoutes);
+app.route("/api", rtcConfigRoutes);
 
 export default app;

@@ -1,0 +1,57 @@
+// A WebTorrent client for Node peers: WebRTC only (trackers introduce peers; no DHT, LSD, PEX, uTP, NAT-PMP/
+// UPnP or web seeds), with the Node WebRTC fixes installed, one connection kept per peer when offers cross,
+// and a prompt re-announce after a failed handshake. Layer: client/lib, Node entry point.
+import WebTorrent from "webtorrent";
+import type { PieceStrategy, RtcConfig } from "webtorrent";
+import { retryFailedHandshakes, type HandshakeRetryOptions } from "./handshake-retry";
+import { resolveOfferGlare } from "./offer-glare";
+import { installNodeWebRtcFixes } from "./webrtc-node";
+
+export type { PieceStrategy, RtcConfig };
+
+/** ICE on loopback only, no STUN/TURN: nothing leaves the machine (tests, local labs). */
+export const LOOPBACK_RTC: RtcConfig = Object.freeze({ iceServers: [], bindAddress: "127.0.0.1" });
+
+export type NodeClientOptions = {
+  /**
+   * Piece selection for torrents added without their own `strategy`: `"rarest"` (rarest first; what a swarm
+   * needs to spread pieces) or `"sequential"` (in order; what streaming needs). Default: webtorrent's,
+   * `"sequential"`.
+   */
+  strategy?: PieceStrategy;
+  /** RTCPeerConnection configuration. Default LOOPBACK_RTC. */
+  rtc?: RtcConfig;
+  /** Re-announce soon after a failed WebRTC handshake (default on); `false` waits for the next interval. */
+  handshakeRetry?: HandshakeRetryOptions | false;
+  peerId?: string;
+  /** Most connections per torrent (webtorrent default 55). */
+  maxConns?: number;
+};
+
+export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
+  installNodeWebRtcFixes();
+  const client = new WebTorrent({
+    peerId: options.peerId,
+    maxConns: options.maxConns,
+    tracker: { rtcConfig: { ...(options.rtc ?? LOOPBACK_RTC) } },
+    // WebRTC only. webtorrent still opens a TCP listener (on 0.0.0.0) that nothing dials with these off.
+    dht: false,
+    lsd: false,
+    utPex: false,
+    utp: false,
+    natUpnp: false,
+    natPmp: false,
+    webSeeds: false,
+  });
+  if (options.strategy) useDefaultStrategy(client, options.strategy);
+  resolveOfferGlare(client);
+  if (options.handshakeRetry !== false) retryFailedHandshakes(client, options.handshakeRetry);
+  return client;
+}
+
+/** Torrents added (or seeded: `seed` goes through `add`) without a `strategy` get this one. */
+function useDefaultStrategy(client: WebTorrent, strategy: PieceStrategy): void {
+  const add = client.add.bind(client);
+  client.add = (torrentId, opts, ontorrent) =>
+    typeof opts === "function" ? add(torrentId, { strategy }, opts) : add(torrentId, { strategy, ...opts }, ontorrent);
+}

@@ -1,6 +1,6 @@
 // The checks every tracker socket applies to an incoming frame before any swarm sees it: frame type and
 // size, the per-connection rate limit, and parsing. Shared by both socket-holding objects. Layer: adapters.
-import { CLOSE_CODES, TRACKER_LIMITS, failureFrame, parseClientFrame, type ClientMessage } from "../protocol/tracker";
+import { CLOSE_CODES, TRACKER_LIMITS, failureFrame, looksLikeInvalidUtf8, parseClientFrame, type ClientMessage } from "../protocol/tracker";
 import { TokenBucket } from "./swarm/token-bucket";
 
 export type GuardVerdict =
@@ -32,6 +32,9 @@ export class ConnectionGuard {
     }
     if (raw.length > TRACKER_LIMITS.maxFrameBytes) {
       return { kind: "close", code: CLOSE_CODES.messageTooBig, reason: "frame too large" };
+    }
+    if (looksLikeInvalidUtf8(raw)) {
+      return { kind: "close", code: CLOSE_CODES.invalidPayload, reason: "text frame is not valid UTF-8" };
     }
     const parsed = parseClientFrame(raw);
     if (!parsed.ok) return { kind: "reply", frame: failureFrame(parsed.reason, parsed) };

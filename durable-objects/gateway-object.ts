@@ -103,6 +103,8 @@ export class GatewayObject extends DurableObject<Env> {
   }
 
   private async leaveAll(ws: WebSocket): Promise<void> {
+    // Let announces already on their way finish first, so none of them re-adds a peer after we left.
+    await Promise.allSettled([...this.queues.values()]);
     const attachment = ws.deserializeAttachment() as GatewayAttachment | null;
     if (!attachment) return;
     const gatewayId = this.ctx.id.toString();

@@ -108,6 +108,15 @@ function firstIssue(error: z.ZodError): string {
   return path ? `${path}: ${issue.message}` : issue.message;
 }
 
+/**
+ * workerd hands over a text frame with invalid UTF-8 decoded with U+FFFD in place of the bad bytes instead of
+ * closing (RFC 6455 §8.1 wants 1007). No frame of this protocol carries U+FFFD (ids are latin-1, SDP is
+ * ASCII), so its presence marks a frame that was not valid UTF-8.
+ */
+export function looksLikeInvalidUtf8(text: string): boolean {
+  return text.includes("\uFFFD");
+}
+
 /** Parses one text frame. Never throws: every problem becomes a failure reason for the wire. */
 export function parseClientFrame(text: string): ParseResult {
   if (text.length > TRACKER_LIMITS.maxFrameBytes) return { ok: false, reason: "message too large" };

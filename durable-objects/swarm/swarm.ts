@@ -80,6 +80,8 @@ export class Swarm<S> {
   private readonly order: string[] = [];
   private readonly position = new Map<string, number>();
   private readonly pendingOffers = new Map<string, PendingOffer>();
+  /** Unanswered offers per (sender, receiver) pair, to avoid offering both ways at once. */
+  private readonly pendingPairs = new Map<string, number>();
   private seeders = 0;
   downloaded = 0;
 
@@ -176,7 +178,7 @@ export class Swarm<S> {
     if (!pending || pending.from !== input.toPeerId || pending.expires <= now) {
       return { ok: false, reason: "no matching offer: answers go only to the peer that sent that offer" };
     }
-    this.pendingOffers.delete(key);
+    this.forgetOffer(key, pending);
     const target = this.peers.get(input.toPeerId);
     if (!target) return { ok: false, reason: "the offering peer has left the swarm" };
     return { ok: true, socket: target.socket };
@@ -205,7 +207,7 @@ export class Swarm<S> {
     // Offers share one TTL, so insertion order is expiry order.
     for (const [key, pending] of this.pendingOffers) {
       if (pending.expires > now) break;
-      this.pendingOffers.delete(key);
+      this.forgetOffer(key, pending);
     }
     return dropped;
   }
@@ -224,8 +226,11 @@ export class Swarm<S> {
   }
 
   private pickOfferTargets(sender: PeerRecord<S>, count: number): PeerRecord<S>[] {
-    // A seeder gains nothing from another seeder, so seeders' offers go to leechers only.
-    const wanted = (p: PeerRecord<S>) => p.peerId !== sender.peerId && !(sender.left === 0 && p.left === 0);
+    // A seeder gains nothing from another seeder, so seeders' offers go to leechers only. A peer with an
+    // unanswered offer of its own to the sender is skipped: offering back would open two connections
+    // between the same pair ("glare"), and clients may each keep a different one.
+    const wanted = (p: PeerRecord<S>) =>
+      p.peerId !== sender.peerId && !(sender.left === 0 && p.left === 0) && !this.pendingPairs.has(pairKey(p.peerId, sender.peerId));
     const n = this.order.length;
     const picked: PeerRecord<S>[] = [];
     if (n <= count * 3) {
@@ -250,12 +255,23 @@ export class Swarm<S> {
 
   private rememberOffer(now: number, offerId: string, from: string, to: string): void {
     const key = pendingKey(offerId, to);
-    this.pendingOffers.delete(key);
+    const previous = this.pendingOffers.get(key);
+    if (previous) this.forgetOffer(key, previous);
     this.pendingOffers.set(key, { from, expires: now + this.config.offerTtlMs });
+    const pair = pairKey(from, to);
+    this.pendingPairs.set(pair, (this.pendingPairs.get(pair) ?? 0) + 1);
     if (this.pendingOffers.size > this.config.maxPendingOffers) {
-      const oldest = this.pendingOffers.keys().next().value;
-      if (oldest !== undefined) this.pendingOffers.delete(oldest);
+      const [oldestKey, oldest] = this.pendingOffers.entries().next().value!;
+      this.forgetOffer(oldestKey, oldest);
     }
+  }
+
+  private forgetOffer(key: string, pending: PendingOffer): void {
+    this.pendingOffers.delete(key);
+    const pair = pairKey(pending.from, key.slice(key.indexOf(":") + 1));
+    const count = (this.pendingPairs.get(pair) ?? 1) - 1;
+    if (count > 0) this.pendingPairs.set(pair, count);
+    else this.pendingPairs.delete(pair);
   }
 
   private insert(record: PeerRecord<S>): void {
@@ -283,4 +299,8 @@ export class Swarm<S> {
 
 function pendingKey(offerId: string, toPeerId: string): string {
   return `${offerId}:${toPeerId}`;
+}
+
+function pairKey(from: string, to: string): string {
+  return `${from}>${to}`;
 }

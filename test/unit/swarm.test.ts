@@ -105,6 +105,18 @@ describe("an announce with offers", () => {
     expect(outcome.ok && outcome.offers.map((o) => o.toPeerId)).toEqual(["leech"]);
   });
 
+  it("does not offer back to a peer whose own offer to the sender is still unanswered (glare)", () => {
+    const swarm = swarmWith(["a", "b"]);
+    const first = swarm.announce(1, announce({ peerId: "a", offerIds: ["oa"] }));
+    expect(first.ok && first.offers.map((o) => o.toPeerId)).toEqual(["b"]);
+    const back = swarm.announce(2, announce({ peerId: "b", offerIds: ["ob"] }));
+    expect(back.ok && back.offers).toEqual([]);
+    // Once b answers a's offer, b may offer to a again.
+    expect(swarm.answer(3, { peerId: "b", socket: "socket-b", toPeerId: "a", offerId: "oa" }).ok).toBe(true);
+    const later = swarm.announce(4, announce({ peerId: "b", offerIds: ["ob2"] }));
+    expect(later.ok && later.offers.map((o) => o.toPeerId)).toEqual(["a"]);
+  });
+
   it("covers every other peer over many announces (targets are random)", () => {
     const swarm = swarmWith(Array.from({ length: 50 }, (_, i) => `p${i}`));
     const reached = new Set<string>();

@@ -1,0 +1,71 @@
+// /lab/files/:key — the central server's copy of a lab file in R2 (FILES): GET/HEAD with Range (HTTP
+// downloads in the lab's cs mode, BEP 19 web seed in its hybrid mode) and PUT for the lab runner.
+// Layer: adapter (routes only resolve and forward to the bucket).
+import { Hono, type Context } from "hono";
+import type { Env } from "../env";
+import { httpError } from "../errors";
+
+export const labFileRoutes = new Hono<{ Bindings: Env }>();
+
+const KEY = /^[A-Za-z0-9._-]{1,128}$/;
+const objectKey = (key: string) => `lab/${key}`;
+
+function checkedKey(key: string): string {
+  if (!KEY.test(key)) throw httpError(400, "bad_key", "file keys are 1-128 of A-Z a-z 0-9 . _ -");
+  return key;
+}
+
+// Uploads are off unless LAB_KEY is set, and then need it as a bearer token: a deployment never takes
+// writes from strangers (the runner starts its local worker with a random LAB_KEY).
+labFileRoutes.put("/files/:key", async (c) => {
+  const key = checkedKey(c.req.param("key"));
+  const expected = c.env.LAB_KEY;
+  if (!expected) throw httpError(403, "lab_uploads_disabled", "set LAB_KEY to allow lab uploads");
+  if (c.req.header("authorization") !== `Bearer ${expected}`) throw httpError(401, "bad_lab_key", "wrong or missing lab key");
+  const body = await c.req.arrayBuffer();
+  const object = await c.env.FILES.put(objectKey(key), body, { httpMetadata: { contentType: "application/octet-stream" } });
+  return c.json({ key, size: object?.size ?? body.byteLength, etag: object?.httpEtag ?? null }, 201);
+});
+
+// RFC 9110 §14: a single byte range answers 206 with Content-Range; R2 parses the Range header itself.
+async function serve(c: Context<{ Bindings: Env }>, method: "GET" | "HEAD"): Promise<Response> {
+  const key = checkedKey(c.req.param("key") ?? "");
+  const rangeHeader = c.req.raw.headers.get("range");
+  const head = await c.env.FILES.head(objectKey(key));
+  if (!head) throw httpError(404, "not_found", `no lab file ${key}`);
+  const size = head.size;
+  const range = rangeHeader ? parseRange(rangeHeader, size) : null;
+  if (range === "unsatisfiable") {
+    return new Response(null, { status: 416, headers: { "content-range": `bytes */${size}`, "accept-ranges": "bytes" } });
+  }
+  const headers = new Headers({ "accept-ranges": "bytes", "content-type": "application/octet-stream", etag: head.httpEtag });
+  const status = range ? 206 : 200;
+  const offset = range ? range.start : 0;
+  const length = range ? range.end - range.start + 1 : size;
+  headers.set("content-length", String(length));
+  if (range) headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
+  if (method === "HEAD") return new Response(null, { status, headers });
+  const object = await c.env.FILES.get(objectKey(key), range ? { range: { offset, length } } : undefined);
+  if (!object) throw httpError(404, "not_found", `no lab file ${key}`);
+  return new Response(object.body, { status, headers });
+}
+
+labFileRoutes.get("/files/:key", (c) => serve(c, "GET"));
+labFileRoutes.on("HEAD", "/files/:key", (c) => serve(c, "HEAD"));
+
+/** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; several ranges are answered with the whole file (allowed). */
+export function parseRange(header: string, size: number): { start: number; end: number } | "unsatisfiable" | null {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return null;
+  const [, from, to] = match;
+  if (from === "" && to === "") return null;
+  if (from === "") {
+    const suffix = Number(to);
+    if (suffix === 0) return "unsatisfiable";
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(from);
+  const end = to === "" ? size - 1 : Math.min(Number(to), size - 1);
+  if (start >= size || end < start) return "unsatisfiable";
+  return { start, end };
+}

@@ -3,6 +3,7 @@
 // and a prompt re-announce after a failed handshake. Layer: client/lib, Node entry point.
 import WebTorrent from "webtorrent";
 import type { PieceStrategy, RtcConfig } from "webtorrent";
+import { LOOPBACK_RTC as LOOPBACK } from "./deployment";
 import { retryFailedHandshakes, type HandshakeRetryOptions } from "./handshake-retry";
 import { resolveOfferGlare } from "./offer-glare";
 import { installNodeWebRtcFixes } from "./webrtc-node";
@@ -10,7 +11,7 @@ import { installNodeWebRtcFixes } from "./webrtc-node";
 export type { PieceStrategy, RtcConfig };
 
 /** ICE on loopback only, no STUN/TURN: nothing leaves the machine (tests, local labs). */
-export const LOOPBACK_RTC: RtcConfig = Object.freeze({ iceServers: [], bindAddress: "127.0.0.1" });
+export const LOOPBACK_RTC = LOOPBACK;
 
 export type NodeClientOptions = {
   /**
@@ -26,6 +27,10 @@ export type NodeClientOptions = {
   peerId?: string;
   /** Most connections per torrent (webtorrent default 55). */
   maxConns?: number;
+  /** Upload cap for the whole client, bytes per second (default: none). */
+  uploadLimit?: number;
+  /** Download cap for the whole client, bytes per second (default: none). */
+  downloadLimit?: number;
 };
 
 export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
@@ -33,6 +38,8 @@ export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
   const client = new WebTorrent({
     peerId: options.peerId,
     maxConns: options.maxConns,
+    uploadLimit: options.uploadLimit,
+    downloadLimit: options.downloadLimit,
     tracker: { rtcConfig: { ...(options.rtc ?? LOOPBACK_RTC) } },
     // WebRTC only. webtorrent still opens a TCP listener (on 0.0.0.0) that nothing dials with these off.
     dht: false,

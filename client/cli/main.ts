@@ -1,0 +1,365 @@
+// The `edgeswarm` command: seed, get, search and info against one deployment, on the Node entry of the client
+// library. Exit codes are in output.ts (EXIT) and docs/cli.md. Layer: client/cli.
+import { createRequire } from "node:module";
+import cliProgress from "cli-progress";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { DirectoryClient } from "../lib/directory-client";
+import { zodParsers } from "../lib/directory-schemas";
+import { DEFAULT_SERVER, normalizeServer } from "../lib/deployment";
+import { EdgeswarmError, NotFoundError, UsageError, asEdgeswarmError } from "../lib/errors";
+import { formatBytes, formatDuration } from "../lib/format";
+import type { NodePeerOptions } from "../lib/node";
+import type { EdgeswarmPeer } from "../lib/peer";
+import { parseTarget } from "../lib/targets";
+import { EXIT, detailsText, exitCodeFor, parseRate, progressFields, searchTable } from "./output";
+
+/** WebTorrent and node-datachannel take a while to load: only the commands that move data load them. */
+const loadNode = () => import("../lib/node");
+
+const version = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+
+type Globals = { server: string; json?: boolean; verbose?: boolean };
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+/** Human messages go to stderr, so stdout stays the command's result (and pure JSON under --json). */
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Ends the process once the peer (if any) has left its swarms. */
+async function exit(code: number, peer?: EdgeswarmPeer): Promise<never> {
+  if (peer) await withDeadline(peer.stop(), 5_000);
+  process.exit(code);
+}
+
+function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.catch(() => undefined).then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+async function fail(error: unknown, globals: Globals, peer?: EdgeswarmPeer): Promise<never> {
+  const failure = asEdgeswarmError(error, "failed");
+  if (globals.json) say(JSON.stringify({ error: { code: failure.code, message: failure.message } }));
+  else say(`edgeswarm: ${failure.message}`);
+  return exit(exitCodeFor(failure.code), peer);
+}
+
+/**
+ * Ctrl-C (or SIGTERM) leaves the swarms cleanly — every torrent announces `stopped` — then exits with
+ * `code()`; a second Ctrl-C exits at once.
+ */
+function stopOnSignals(peer: EdgeswarmPeer, code: () => number, onStop?: () => void): void {
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) process.exit(EXIT.interrupted);
+    stopping = true;
+    onStop?.();
+    say("Stopping: leaving the swarm (Ctrl-C again to quit at once)…");
+    void exit(code(), peer);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
+function globalsOf(command: Command): Globals {
+  const globals = command.optsWithGlobals() as Globals;
+  return { ...globals, server: normalizeServer(globals.server) };
+}
+
+// --- option parsers (commander hands them the raw text) ---
+
+function positiveInt(what: string) {
+  return (text: string) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(`${what} must be a positive whole number`);
+    return value;
+  };
+}
+
+function seconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError("must be a number of seconds (0 waits forever)");
+  return value;
+}
+
+function rate(text: string): number {
+  try {
+    return parseRate(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function tagList(text: string, previous: string[] = []): string[] {
+  return [...previous, ...text.split(/[\s,]+/).filter(Boolean)];
+}
+
+// --- commands ---
+
+type SeedOpts = { name?: string; tag?: string[]; description?: string; publish: boolean; publishKey?: string; uploads?: number; uploadLimit?: number };
+
+async function seedCommand(paths: string[], opts: SeedOpts, command: Command): Promise<void> {
+  const globals = globalsOf(command);
+  const { createNodePeer } = await loadNode();
+  const peer = createNodePeer({ server: globals.server, uploads: opts.uploads, uploadLimit: opts.uploadLimit });
+  stopOnSignals(peer, () => EXIT.ok); // Ctrl-C is how seeding ends
+  if (globals.verbose) peer.on("warning", (message) => say(`warning: ${message}`));
+  peer.on("error", (error) => void fail(error, globals, peer));
+  if (!globals.json) say(`Hashing ${paths.join(", ")}…`);
+  let seeding;
+  try {
+    seeding = await peer.seed(paths.length === 1 ? paths[0]! : paths, {
+      name: opts.name,
+      tags: opts.tag,
+      description: opts.description,
+      publish: opts.publish,
+      publishKey: opts.publishKey,
+    });
+  } catch (error) {
+    return fail(error, globals, peer);
+  }
+  const listed = seeding.listing !== null;
+  if (globals.json) {
+    out(
+      JSON.stringify({
+        info_hash: seeding.infoHash,
+        name: seeding.name,
+        size: seeding.length,
+        files: seeding.files,
+        magnet: seeding.magnet,
+        share_link: seeding.shareLink,
+        listed,
+        token: seeding.token,
+        publish_error: seeding.publishError?.message ?? null,
+      }),
+    );
+  } else {
+    out(`Seeding "${seeding.name}" (${formatBytes(seeding.length)}, ${seeding.files.length} file${seeding.files.length === 1 ? "" : "s"})`);
+    out(`  info hash   ${seeding.infoHash}`);
+    out(`  magnet      ${seeding.magnet}`);
+    out(`  share link  ${seeding.shareLink}`);
+    if (seeding.token) out(`  token       ${seeding.token}  (publisher token: keep it to edit or delete the listing)`);
+    if (seeding.publishError) say(`warning: seeding, but not listed in the directory: ${seeding.publishError.message}`);
+    else if (!opts.publish) say("Not listed in the directory (--no-publish): share the magnet.");
+    else say(seeding.listing?.created ? `Listed in the directory at ${globals.server}.` : `Already listed in the directory at ${globals.server}.`);
+    say("Seeding until Ctrl-C.");
+  }
+  // Keep running: the WebTorrent client holds the process open; signals end it.
+  seeding.torrent.once("close", () => {
+    if (peer.stopped) return; // Ctrl-C
+    say("edgeswarm: the torrent stopped seeding");
+    void exit(EXIT.failure, peer);
+  });
+}
+
+type GetOpts = { output: string; timeout: number; sequential?: boolean; verify: boolean; seed?: boolean; uploads?: number; uploadLimit?: number; downloadLimit?: number };
+
+async function getCommand(words: string[], opts: GetOpts, command: Command): Promise<void> {
+  const globals = globalsOf(command);
+  const target = words.join(" ");
+  try {
+    parseTarget(target); // usage errors before anything connects
+  } catch (error) {
+    return fail(error, globals);
+  }
+  const peerOptions: NodePeerOptions = {
+    server: globals.server,
+    strategy: opts.sequential ? "sequential" : "rarest",
+    noPeersTimeoutMs: opts.timeout * 1000,
+    uploads: opts.uploads,
+    uploadLimit: opts.uploadLimit,
+    downloadLimit: opts.downloadLimit,
+  };
+  const { createNodePeer } = await loadNode();
+  const peer = createNodePeer(peerOptions);
+  let complete = false;
+  const bar = new cliProgress.SingleBar(
+    {
+      format: "{bar} {percentage}% | {held}/{size} | ↓ {down} ↑ {up} | {peers} | pieces {pieces} | ETA {timeLeft}",
+      barsize: 24,
+      hideCursor: true,
+      // Not a terminal (a pipe, a log): a plain line every 2 s instead of redrawing.
+      noTTYOutput: true,
+      notTTYSchedule: 2_000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let barRunning = false;
+  const stopBar = () => {
+    if (barRunning) bar.stop();
+    barRunning = false;
+  };
+  stopOnSignals(peer, () => (complete ? EXIT.ok : EXIT.interrupted), stopBar);
+  if (globals.verbose) peer.on("warning", (message) => say(`warning: ${message}`));
+
+  if (!globals.json) say(`Looking up ${target} at ${globals.server}…`);
+  const download = peer.download(target, { path: opts.output, verify: opts.verify, keepSeeding: Boolean(opts.seed) });
+  if (!globals.json) {
+    download.on("resolved", (r) => {
+      const size = r.size === null ? "" : ` (${formatBytes(r.size)})`;
+      const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+      const peers = r.listing ? `, ${count(r.listing.seeders, "seeder")}, ${count(r.listing.leechers, "leecher")}` : "";
+      const others = r.otherHits > 0 ? ` — ${r.otherHits} other hit${r.otherHits === 1 ? "" : "s"}; \`edgeswarm search\` lists them` : "";
+      say(`Found "${r.name ?? r.infoHash}"${size}${peers}, info hash ${r.infoHash}${others}`);
+      say(`Connecting to peers (giving up after ${opts.timeout > 0 ? formatDuration(opts.timeout * 1000) : "never"} without one)…`);
+    });
+    download.on("metadata", (info) => {
+      bar.start(1000, 0, { ...progressFields(download.progress()!), size: formatBytes(info.length), pieces: `0/${info.pieces}` });
+      barRunning = true;
+    });
+    download.on("progress", (progress) => {
+      if (barRunning) bar.update(Math.floor(progress.fraction * 1000), progressFields(progress));
+    });
+    download.on("verifying", () => {
+      stopBar();
+      say("Verifying every piece on disk…");
+    });
+  }
+  let result;
+  try {
+    result = await download.result;
+  } catch (error) {
+    stopBar();
+    return fail(error, globals, peer);
+  }
+  stopBar();
+  complete = true;
+  const where = result.path ?? "(WebTorrent's temporary folder)";
+  if (globals.json) {
+    out(
+      JSON.stringify({
+        info_hash: result.infoHash,
+        name: result.name,
+        size: result.length,
+        path: result.path,
+        files: result.files,
+        elapsed_ms: result.elapsedMs,
+        verified: result.verified ? { ok: result.verified.ok, pieces_checked: download.progress()?.pieces.total ?? null } : null,
+      }),
+    );
+  } else {
+    const verified = result.verified ? `, all ${download.progress()?.pieces.total ?? ""} pieces verified` : ", not verified (--no-verify)";
+    out(`Downloaded "${result.name}" (${formatBytes(result.length)}) to ${where} in ${formatDuration(result.elapsedMs)}${verified}`);
+  }
+  if (opts.seed) {
+    if (!globals.json) say("Seeding until Ctrl-C.");
+    return;
+  }
+  return exit(EXIT.ok, peer);
+}
+
+type SearchOpts = { sort?: string; limit?: number; tag?: string[]; alive?: boolean };
+
+async function searchCommand(words: string[], opts: SearchOpts, command: Command): Promise<void> {
+  const globals = globalsOf(command);
+  const directory = new DirectoryClient(globals.server, { parsers: zodParsers });
+  const q = words.join(" ");
+  let reply;
+  try {
+    reply = await directory.search({ q, sort: opts.sort as never, limit: opts.limit, tags: opts.tag, alive: opts.alive });
+  } catch (error) {
+    return fail(error, globals);
+  }
+  if (globals.json) out(JSON.stringify(reply));
+  if (reply.hits.length === 0) {
+    if (!globals.json) say(q ? `Nothing found for "${q}" at ${globals.server}.` : `The directory at ${globals.server} is empty.`);
+    return exit(EXIT.notFound);
+  }
+  if (!globals.json) {
+    out(searchTable(reply.hits, process.stdout.isTTY ? process.stdout.columns : undefined));
+    if (reply.next_cursor) say(`(more results: narrow the words, or raise --limit up to 100)`);
+  }
+  return exit(EXIT.ok);
+}
+
+async function infoCommand(target: string, _opts: unknown, command: Command): Promise<void> {
+  const globals = globalsOf(command);
+  const directory = new DirectoryClient(globals.server, { parsers: zodParsers });
+  try {
+    const parsed = parseTarget(target);
+    if (parsed.kind === "words") throw new UsageError(`not an info hash: ${target} (40 hexadecimal characters, a magnet link or a share link)`);
+    const details = await directory.details(parsed.infoHash);
+    if (!details) throw new NotFoundError(`no torrent with info hash ${parsed.infoHash} in the directory at ${globals.server}`);
+    out(globals.json ? JSON.stringify(details) : detailsText(details, directory.deployment.shareLink(details.info_hash)));
+  } catch (error) {
+    return fail(error, globals);
+  }
+  return exit(EXIT.ok);
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("edgeswarm")
+    .description("Share and fetch files peer to peer (WebRTC) through an edgeswarm deployment's tracker and directory.")
+    .version(version)
+    .addOption(new Option("--server <url>", "the edgeswarm deployment").env("EDGESWARM_SERVER").default(DEFAULT_SERVER))
+    .option("--json", "machine-readable output on stdout (errors as JSON on stderr)")
+    .option("--verbose", "also print tracker and connection warnings")
+    .showHelpAfterError("(edgeswarm --help lists the commands)")
+    .exitOverride();
+
+  program
+    .command("seed")
+    .description("hash files or folders, list them in the directory and seed them until Ctrl-C")
+    .argument("<paths...>", "files or folders (one is seeded in place; several are copied into a temporary store)")
+    .option("--name <name>", "torrent name (default: the file or folder name)")
+    .option("--tag <tags>", "directory tags, comma-separated; repeatable", tagList)
+    .option("--description <text>", "directory description")
+    .addOption(new Option("--publish-key <key>", "the directory's publish key, if it requires one").env("EDGESWARM_PUBLISH_KEY"))
+    .option("--no-publish", "seed without listing it in the directory")
+    .option("--uploads <n>", "upload slots (peers unchoked at once; default 10)", positiveInt("--uploads"))
+    .option("--upload-limit <rate>", "upload cap in bytes/s (e.g. 500k, 2M)", rate)
+    .action(seedCommand);
+
+  program
+    .command("get")
+    .description("download a magnet link, an info hash, a share link or the best search hit; verifies it on disk")
+    .argument("<target...>", "magnet link, info hash, share link, or search words")
+    .option("-o, --output <dir>", "folder to save into", ".")
+    .option("--timeout <seconds>", "give up when no peer is connected for this long (0 = never)", seconds, 60)
+    .option("--sequential", "fetch pieces in order (default: rarest first)")
+    .option("--no-verify", "skip reading the files back to check every piece")
+    .option("--seed", "keep seeding after the download until Ctrl-C")
+    .option("--uploads <n>", "upload slots (default 10)", positiveInt("--uploads"))
+    .option("--upload-limit <rate>", "upload cap in bytes/s (e.g. 500k, 2M)", rate)
+    .option("--download-limit <rate>", "download cap in bytes/s", rate)
+    .action(getCommand);
+
+  program
+    .command("search")
+    .description("search the directory: name, size, seeders, leechers, info hash")
+    .argument("[words...]", 'words, "phrases", -exclusions, prefix* (none: everything)')
+    .addOption(new Option("--sort <field>", "order").choices(["relevance", "seeders", "size", "added", "name"]))
+    .option("--limit <n>", "hits to show (1-100, default 20)", positiveInt("--limit"))
+    .option("--tag <tags>", "only torrents with these tags (comma-separated; repeatable)", tagList)
+    .option("--alive", "only torrents with live peers")
+    .action(searchCommand);
+
+  program
+    .command("info")
+    .description("a torrent's directory entry: files, peers, magnet, share link")
+    .argument("<hash>", "info hash (or a magnet or share link)")
+    .action(infoCommand);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not failures; the message was printed already.
+      const ok = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
+      process.exit(ok ? EXIT.ok : EXIT.usage);
+    }
+    if (error instanceof EdgeswarmError) return fail(error, { server: DEFAULT_SERVER, json: argv.includes("--json") });
+    throw error;
+  }
+}
+
+await main(process.argv);

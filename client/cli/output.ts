@@ -1,0 +1,116 @@
+// What the CLI prints: the search table, a torrent's details, the progress line's fields, exit codes.
+// Layer: client/cli (pure; no I/O here).
+import type { SearchHit, TorrentDetails } from "../../protocol/directory";
+import type { ErrorCode } from "../lib/errors";
+import { formatBytes, formatDuration, formatSpeed } from "../lib/format";
+import type { Progress } from "../lib/progress";
+
+/** Exit codes (docs/cli.md). */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  unreachable: 3,
+  notFound: 4,
+  noPeers: 5,
+  disk: 6,
+  verification: 7,
+  interrupted: 130,
+} as const;
+
+export function exitCodeFor(code: ErrorCode): number {
+  switch (code) {
+    case "usage":
+      return EXIT.usage;
+    case "unreachable":
+      return EXIT.unreachable;
+    case "not_found":
+      return EXIT.notFound;
+    case "no_peers":
+      return EXIT.noPeers;
+    case "disk":
+      return EXIT.disk;
+    case "verification":
+      return EXIT.verification;
+    case "stopped":
+      return EXIT.interrupted;
+    default:
+      return EXIT.failure;
+  }
+}
+
+type Column = { title: string; align: "left" | "right"; shrink?: boolean };
+
+/**
+ * A plain-text table: a header row and aligned columns two spaces apart. When `maxWidth` is given, the
+ * shrinkable column (the name) is cut with "…" so that rows fit.
+ */
+export function renderTable(columns: Column[], rows: string[][], maxWidth?: number): string {
+  const widths = columns.map((column, i) => Math.max(column.title.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const shrinkAt = columns.findIndex((column) => column.shrink);
+  if (maxWidth !== undefined && shrinkAt >= 0) {
+    const total = widths.reduce((sum, w) => sum + w, 0) + 2 * (columns.length - 1);
+    if (total > maxWidth) widths[shrinkAt] = Math.max(columns[shrinkAt]!.title.length, 8, widths[shrinkAt]! - (total - maxWidth));
+  }
+  const cell = (text: string, i: number) => {
+    const width = widths[i]!;
+    const fitted = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+    return columns[i]!.align === "right" ? fitted.padStart(width) : fitted.padEnd(width);
+  };
+  const line = (cells: string[]) => cells.map(cell).join("  ").trimEnd();
+  return [line(columns.map((c) => c.title)), ...rows.map(line)].join("\n");
+}
+
+export function searchTable(hits: SearchHit[], maxWidth?: number): string {
+  return renderTable(
+    [
+      { title: "NAME", align: "left", shrink: true },
+      { title: "SIZE", align: "right" },
+      { title: "SEEDERS", align: "right" },
+      { title: "LEECHERS", align: "right" },
+      { title: "HASH", align: "left" },
+    ],
+    hits.map((hit) => [hit.name, formatBytes(hit.size), String(hit.seeders), String(hit.leechers), hit.info_hash]),
+    maxWidth,
+  );
+}
+
+export function detailsText(details: TorrentDetails, shareLink: string): string {
+  const lines = [
+    `name         ${details.name}`,
+    `info hash    ${details.info_hash}`,
+    `size         ${formatBytes(details.size)} (${details.size} bytes) in ${details.file_count} file${details.file_count === 1 ? "" : "s"}`,
+    ...(details.piece_length ? [`piece size   ${formatBytes(details.piece_length)}`] : []),
+    `peers        ${details.seeders} seeders, ${details.leechers} leechers, ${details.completed} completed`,
+    `added        ${details.added}`,
+    ...(details.tags.length > 0 ? [`tags         ${details.tags.join(", ")}`] : []),
+    ...(details.description ? [`description  ${details.description}`] : []),
+    `magnet       ${details.magnet}`,
+    `share link   ${shareLink}`,
+    ...(details.torrent_url ? [`.torrent     ${details.torrent_url}`] : []),
+    "files",
+    ...details.files.map((file) => `  ${formatBytes(file.length).padStart(10)}  ${file.path}`),
+  ];
+  return lines.join("\n");
+}
+
+/** The progress bar's fields (cli-progress payload; names clear of its own tokens such as `{eta}`). */
+export function progressFields(progress: Progress): Record<string, string> {
+  return {
+    held: formatBytes(progress.bytes),
+    size: progress.total === null ? "?" : formatBytes(progress.total),
+    down: formatSpeed(progress.downloadSpeed),
+    up: formatSpeed(progress.uploadSpeed),
+    peers: `${progress.peers} peer${progress.peers === 1 ? "" : "s"}`,
+    pieces: `${progress.pieces.held}/${progress.pieces.total}`,
+    timeLeft: progress.done ? "0s" : formatDuration(progress.etaMs),
+  };
+}
+
+/** Rates as users type them: `500000`, `500k`, `1.5M` (bytes per second, powers of 1024). */
+export function parseRate(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?(?:\/s)?$/i.exec(text.trim());
+  if (!match) throw new Error(`not a rate: ${text} (e.g. 500k, 2M)`);
+  const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as "" | "k" | "m" | "g"];
+  return Math.round(Number(match[1]) * scale);
+}

@@ -1,0 +1,84 @@
+// The client library's browser entry: an edgeswarm peer on WebTorrent's browser build, which the page passes
+// in (`import WebTorrent from "webtorrent/dist/webtorrent.min.js"`), so this module bundles no WebTorrent of
+// its own. Pieces are checked by WebTorrent as they arrive; a finished download is read back from its store
+// and checked again. Directory replies get the light shape checks unless zod parsers are passed.
+// Layer: client/lib, browser entry point.
+import type WebTorrent from "webtorrent";
+import type { Torrent, WebTorrentOptions } from "webtorrent";
+import type { PeerRtcConfig } from "./deployment";
+import type { ReplyParsers } from "./directory-client";
+import { DiskError } from "./errors";
+import { formatBytes } from "./format";
+import { retryFailedHandshakes } from "./handshake-retry";
+import { resolveOfferGlare } from "./offer-glare";
+import { EdgeswarmPeer, type PeerOptions, type PeerPlatform } from "./peer";
+import { verifyPieces, webCryptoSha1, type VerifyResult } from "./piece-verify";
+
+export * from "./index";
+
+export type WebTorrentConstructor = new (options?: WebTorrentOptions) => WebTorrent;
+
+export type BrowserPeerOptions = PeerOptions & {
+  /** WebTorrent's browser build (its default export). */
+  WebTorrent: WebTorrentConstructor;
+  /** Reply checks for the directory (default: light shape checks; pass `zodParsers` for the full schemas). */
+  parsers?: ReplyParsers;
+  /** Upload and download caps for the whole client, bytes per second. */
+  uploadLimit?: number;
+  downloadLimit?: number;
+};
+
+/** A peer for the page; `server` defaults to the page's own origin. */
+export function createBrowserPeer(options: BrowserPeerOptions): EdgeswarmPeer {
+  const server = options.server ?? globalThis.location?.origin;
+  return new EdgeswarmPeer({ ...options, server }, browserPlatform(options));
+}
+
+export function browserPlatform(options: BrowserPeerOptions): PeerPlatform {
+  return {
+    createClient: (rtc: PeerRtcConfig) => {
+      const client = new options.WebTorrent({
+        // Browsers pick their own local addresses: only the ICE servers are passed on.
+        tracker: { rtcConfig: { iceServers: rtc.iceServers } },
+        // Trackers introduce every peer; the rest would only try outside hosts.
+        dht: false,
+        lsd: false,
+        utPex: false,
+        webSeeds: false,
+        uploadLimit: options.uploadLimit,
+        downloadLimit: options.downloadLimit,
+      });
+      resolveOfferGlare(client);
+      retryFailedHandshakes(client);
+      return client;
+    },
+    parsers: options.parsers,
+    checkRoom: checkStorage,
+    verify: verifyFromStore,
+  };
+}
+
+/** Refuses a download the origin's storage quota cannot hold (where the browser tells). */
+async function checkStorage(_path: string, bytes: number): Promise<void> {
+  const estimate = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);
+  if (!estimate?.quota || estimate.usage === undefined) return;
+  const free = estimate.quota - estimate.usage;
+  if (bytes > free) throw new DiskError(`not enough browser storage: ${formatBytes(bytes)} needed, ${formatBytes(free)} free`);
+}
+
+/** webtorrent 3 internal: the piece hashes of the metadata (hex), kept once pieces become Piece objects. */
+type WithHashes = Torrent & { _hashes?: string[] };
+
+/** Reads a finished torrent back from its chunk store and checks every piece (null where WebCrypto is missing). */
+async function verifyFromStore(torrent: Torrent): Promise<VerifyResult | null> {
+  const hashes = (torrent as WithHashes)._hashes;
+  if (!hashes || typeof crypto === "undefined" || !crypto.subtle) return null; // insecure context: no WebCrypto
+  const files = [...torrent.files].sort((a, b) => a.offset - b.offset);
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (const file of files) {
+      if (file.length === 0) continue;
+      for await (const chunk of file.createReadStream() as AsyncIterable<Uint8Array>) yield chunk;
+    }
+  }
+  return verifyPieces({ pieceLength: torrent.pieceLength, length: torrent.length, hashes }, chunks(), webCryptoSha1);
+}

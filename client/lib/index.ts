@@ -1,0 +1,29 @@
+// The client library's platform-neutral surface: the peer core, the directory client, targets, progress,
+// formatting and errors. Import a platform entry instead to get a working peer: `node.ts` (Node) or
+// `browser.ts` (browsers, with WebTorrent's browser build injected). Layer: client/lib.
+export { EdgeswarmPeer, Download } from "./peer";
+export type {
+  DownloadEvents,
+  DownloadOptions,
+  DownloadResult,
+  PeerEvents,
+  PeerOptions,
+  PeerPlatform,
+  PieceStrategy,
+  Resolved,
+  SeedOptions,
+  Seeding,
+  TorrentFileInfo,
+} from "./peer";
+export { DirectoryClient, lightParsers } from "./directory-client";
+export type { DirectoryClientOptions, PublishOptions, Publishable, ReplyParsers, SearchQuery } from "./directory-client";
+export { DEFAULT_SERVER, deployment, isLoopbackHost, normalizeServer, rtcConfigFor, withSocketTag } from "./deployment";
+export type { Deployment, PeerRtcConfig } from "./deployment";
+export { parseTarget, infoHashOf } from "./targets";
+export type { Target } from "./targets";
+export { countHeld, heldPieces, pieceDiversity, progressOf } from "./progress";
+export type { Progress, TorrentLike } from "./progress";
+export { verifyPieces, webCryptoSha1 } from "./piece-verify";
+export type { PieceLayout, Sha1, VerifyResult } from "./piece-verify";
+export { formatBytes, formatDuration, formatSpeed } from "./format";
+export * from "./errors";

@@ -1,0 +1,586 @@
+// An edgeswarm peer: seeds files (publishing them to the directory) and downloads torrents found by magnet,
+// info hash or search words, over WebRTC with peers this deployment's tracker introduces. The WebTorrent client
+// and everything platform-specific (files, WebRTC, hashing) come in through `PeerPlatform`; node.ts and
+// browser.ts build one. Layer: client/lib (platform-neutral core).
+import type WebTorrent from "webtorrent";
+import type { PieceStrategy, SeedInput, Torrent, TorrentOptions } from "webtorrent";
+import type { PublishResponse, SearchHit, TorrentDetails } from "../../protocol/directory";
+import { DEFAULT_SERVER, deployment, rtcConfigFor, type Deployment, type PeerRtcConfig } from "./deployment";
+import { DirectoryClient, type ReplyParsers } from "./directory-client";
+import { Emitter } from "./emitter";
+import { EdgeswarmError, NoPeersError, NotFoundError, StoppedError, VerificationError, asEdgeswarmError } from "./errors";
+import { formatDuration } from "./format";
+import type { VerifyResult } from "./piece-verify";
+import { progressOf, type Progress, type TorrentLike } from "./progress";
+import { announceOnSwarmSockets } from "./swarm-announce";
+import { parseTarget, type Target } from "./targets";
+
+export type { PieceStrategy, Progress };
+
+export type PeerOptions = {
+  /** The deployment: `http(s)://host[:port]`. Default http://127.0.0.1:8787. */
+  server?: string;
+  /** Piece selection: `"rarest"` (default; spreads pieces through a swarm) or `"sequential"` (streaming). */
+  strategy?: PieceStrategy;
+  /**
+   * Upload slots per torrent: how many interested peers WebTorrent's rechoke (every 10 s, by transfer rate,
+   * tit-for-tat) keeps unchoked, plus one optimistic unchoke. Default WebTorrent's, 10.
+   */
+  uploads?: number;
+  /** RTCPeerConnection configuration; default: the deployment's (GET /api/rtc-config). */
+  rtc?: PeerRtcConfig;
+  /**
+   * Gives this peer its own tracker WebSocket. Needed only when several peers of one process share a swarm
+   * (tests, labs): bittorrent-tracker shares one socket per URL per process (see deployment.ts withSocketTag).
+   */
+  socketTag?: string;
+  /** Give up a download when no peer is connected for this long (from the start, or after the last left). Default 60 s; 0 waits forever. */
+  noPeersTimeoutMs?: number;
+  /** How often downloads emit `progress`. Default 500 ms. */
+  progressIntervalMs?: number;
+  /** Directory client to use (default: one for `server`, with the platform's reply checks). */
+  directory?: DirectoryClient;
+};
+
+/** What a platform (Node, a browser) provides. */
+export type PeerPlatform = {
+  /** A WebTorrent client for WebRTC peers with this ICE configuration (no DHT, LSD, PEX, web seeds). */
+  createClient(rtc: PeerRtcConfig): WebTorrent;
+  /** Reply checks for the directory client. */
+  parsers?: ReplyParsers;
+  fetch?: typeof fetch;
+  /** Checks seed inputs and says where WebTorrent should store copies; `cleanup` runs when the seed stops. */
+  prepareSeed?(input: SeedInput, options: SeedOptions): Promise<{ input: SeedInput; path?: string; cleanup?: () => Promise<void> }>;
+  /** Makes sure a download folder exists and is writable; returns the folder to use. */
+  prepareDownload?(path: string | undefined): Promise<string | undefined>;
+  /** Throws when `bytes` more will not fit under `path`. */
+  checkRoom?(path: string, bytes: number): Promise<void>;
+  /** Reads a finished torrent back from storage and checks it against its piece hashes; null = not supported. */
+  verify?(torrent: Torrent): Promise<VerifyResult | null>;
+};
+
+export type SeedOptions = {
+  /** Torrent name (default: the file or folder name). */
+  name?: string;
+  tags?: string[];
+  description?: string;
+  /** List it in the directory (default true). */
+  publish?: boolean;
+  /** The deployment's PUBLISH_KEY, when it requires one. */
+  publishKey?: string;
+  pieceLength?: number;
+  /** Where WebTorrent keeps copies of inputs that are not single files or folders on disk. */
+  path?: string;
+  strategy?: PieceStrategy;
+  uploads?: number;
+  /** Passed to WebTorrent's `seed` as they are (e.g. a page's `preloadedStore`, `onProgress`). */
+  torrentOptions?: Record<string, unknown>;
+};
+
+export type TorrentFileInfo = { path: string; length: number };
+
+export type Seeding = {
+  infoHash: string;
+  name: string;
+  length: number;
+  files: TorrentFileInfo[];
+  /** Magnet on this deployment's swarm socket. */
+  magnet: string;
+  /** The page's link that opens the torrent (`<server>/#<hash>`). */
+  shareLink: string;
+  torrentFile: Uint8Array;
+  torrent: Torrent;
+  /** The directory's entry, when published. */
+  listing: PublishResponse["entries"][number] | null;
+  /** Publisher token for PATCH/DELETE of the entry; null when the entry existed already or was not published. */
+  token: string | null;
+  /** Why publishing failed; the torrent is seeded all the same. */
+  publishError: EdgeswarmError | null;
+  /** Leaves this swarm (announces `stopped`). */
+  stop(): Promise<void>;
+};
+
+export type DownloadOptions = {
+  /** Folder the torrent's files go into (a multi-file torrent as `<path>/<name>/…`). */
+  path?: string;
+  strategy?: PieceStrategy;
+  uploads?: number;
+  /** Overrides the peer's `noPeersTimeoutMs`. */
+  noPeersTimeoutMs?: number;
+  /** Read the finished files back and check every piece hash (default true where the platform can). */
+  verify?: boolean;
+  /** Keep seeding after completion until the peer stops (default true); false leaves the swarm once done. */
+  keepSeeding?: boolean;
+  /** Chooses among search hits (default: the first one with seeders, else the first). */
+  pick?: (hits: SearchHit[]) => SearchHit | undefined;
+  /** Passed to WebTorrent's `add` as they are (e.g. a page's `store`, `destroyStoreOnDestroy`). */
+  torrentOptions?: Record<string, unknown>;
+};
+
+/** What a download target turned out to be. */
+export type Resolved = {
+  infoHash: string;
+  name: string | null;
+  size: number | null;
+  via: "search" | "directory" | "magnet";
+  /** The directory's entry, when it lists the torrent. */
+  listing: TorrentDetails | null;
+  /** Other search hits not chosen. */
+  otherHits: number;
+};
+
+export type DownloadResult = {
+  infoHash: string;
+  name: string;
+  /** Folder the files are in. */
+  path: string | null;
+  files: TorrentFileInfo[];
+  length: number;
+  elapsedMs: number;
+  /** The read-back check; null when skipped or not supported on this platform. */
+  verified: VerifyResult | null;
+  torrent: Torrent;
+};
+
+export type DownloadEvents = {
+  resolved: [resolved: Resolved];
+  metadata: [info: { name: string; length: number; files: TorrentFileInfo[]; pieces: number }];
+  progress: [progress: Progress];
+  verifying: [];
+  done: [result: DownloadResult];
+  error: [error: EdgeswarmError];
+};
+
+/** A download in flight: listen for events, await `result`. */
+export class Download extends Emitter<DownloadEvents> {
+  readonly result: Promise<DownloadResult>;
+  infoHash: string | null = null;
+  torrent: Torrent | null = null;
+  resolved: Resolved | null = null;
+  /** Set by the peer while the download runs: ends it with an error. */
+  private abort: ((error: EdgeswarmError) => void) | null = null;
+  private cancelled: EdgeswarmError | null = null;
+
+  constructor(run: (download: Download) => Promise<DownloadResult>) {
+    super();
+    this.result = run(this).then(
+      (result) => {
+        this.emit("done", result);
+        return result;
+      },
+      (error: unknown) => {
+        const failure = asEdgeswarmError(error, "download failed");
+        this.emit("error", failure);
+        throw failure;
+      },
+    );
+    this.result.catch(() => undefined); // a caller that only listens to events must not crash the process
+  }
+
+  /** The latest snapshot; null before the torrent is added. */
+  progress(): Progress | null {
+    return this.torrent ? progressOf(this.torrent as unknown as TorrentLike) : null;
+  }
+
+  /** Ends the download (leaving the swarm; data already written stays). `result` rejects with StoppedError. */
+  cancel(reason = "the download was cancelled"): void {
+    const error = new StoppedError(reason);
+    this.cancelled ??= error;
+    this.abort?.(error);
+  }
+
+  /** @internal */
+  setAbort(abort: ((error: EdgeswarmError) => void) | null): void {
+    this.abort = abort;
+    if (abort && this.cancelled) abort(this.cancelled);
+  }
+
+  /** @internal */
+  throwIfCancelled(): void {
+    if (this.cancelled) throw this.cancelled;
+  }
+}
+
+export type PeerEvents = {
+  /** A torrent failed after it started (seeds keep running otherwise). */
+  error: [error: EdgeswarmError];
+  /** Tracker and connection trouble WebTorrent reports and survives. */
+  warning: [message: string];
+};
+
+const DEFAULT_STRATEGY: PieceStrategy = "rarest";
+
+export class EdgeswarmPeer extends Emitter<PeerEvents> {
+  readonly deployment: Deployment;
+  readonly directory: DirectoryClient;
+  private clientPromise: Promise<WebTorrent> | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly downloads = new Set<Download>();
+  private readonly cleanups = new Set<() => Promise<void>>();
+
+  constructor(
+    private readonly options: PeerOptions,
+    private readonly platform: PeerPlatform,
+  ) {
+    super();
+    this.deployment = options.directory?.deployment ?? deployment(options.server ?? DEFAULT_SERVER);
+    this.directory = options.directory ?? new DirectoryClient(this.deployment, { parsers: platform.parsers, fetch: platform.fetch });
+  }
+
+  get stopped(): boolean {
+    return this.stopping !== null;
+  }
+
+  /**
+   * The WebTorrent client, created on first use with the deployment's ICE configuration (which also checks
+   * that the deployment answers).
+   */
+  webtorrent(): Promise<WebTorrent> {
+    if (this.stopping) return Promise.reject(new StoppedError());
+    this.clientPromise ??= this.createClient().catch((error: unknown) => {
+      this.clientPromise = null; // a later call may find the server up
+      throw error;
+    });
+    return this.clientPromise;
+  }
+
+  private async createClient(): Promise<WebTorrent> {
+    const rtc = this.options.rtc ?? rtcConfigFor(this.deployment, (await this.directory.rtcConfig()).iceServers);
+    if (this.stopping) throw new StoppedError();
+    const client = this.platform.createClient(rtc);
+    announceOnSwarmSockets(client, { swarmUrl: this.deployment.swarm, socketTag: this.options.socketTag });
+    client.on("error", (error) => this.emit("error", asEdgeswarmError(error, "webtorrent")));
+    return client;
+  }
+
+  /** Seeds files and lists them in the directory. Resolves once the torrent is hashed and announced. */
+  async seed(input: SeedInput, options: SeedOptions = {}): Promise<Seeding> {
+    const prepared = this.platform.prepareSeed ? await this.platform.prepareSeed(input, options) : { input, path: options.path };
+    let cleanup = prepared.cleanup;
+    if (cleanup) this.cleanups.add(cleanup);
+    const runCleanup = async () => {
+      if (!cleanup) return;
+      const c = cleanup;
+      cleanup = undefined;
+      this.cleanups.delete(c);
+      await c().catch(() => undefined);
+    };
+    try {
+      const client = await this.webtorrent();
+      const torrentOptions: TorrentOptions & Record<string, unknown> = {
+        ...options.torrentOptions,
+        // No tracker while hashing: create-torrent then adds none (it adds public ones when `announce` is
+        // missing); swarm-announce.ts puts this deployment's swarm socket in once the hash is known.
+        announce: [],
+        strategy: options.strategy ?? this.options.strategy ?? DEFAULT_STRATEGY,
+      };
+      if (options.name !== undefined) torrentOptions.name = options.name;
+      if (options.pieceLength !== undefined) torrentOptions.pieceLength = options.pieceLength;
+      if (prepared.path !== undefined) torrentOptions.path = prepared.path;
+      const uploads = options.uploads ?? this.options.uploads;
+      if (uploads !== undefined) torrentOptions.uploads = uploads;
+
+      const torrent = await new Promise<Torrent>((resolve, reject) => {
+        let pending: Torrent;
+        const onError = (error: Error | string) => reject(asEdgeswarmError(error, "cannot seed"));
+        try {
+          pending = client.seed(prepared.input, torrentOptions, (seeded) => {
+            pending.off("error", onError);
+            resolve(seeded);
+          });
+        } catch (error) {
+          reject(asEdgeswarmError(error, "cannot seed"));
+          return;
+        }
+        pending.once("error", onError);
+      });
+      if (this.stopping) throw new StoppedError();
+      this.watch(torrent, `seeding ${torrent.name}`);
+      torrent.once("close", () => void runCleanup());
+
+      const seeding: Seeding = {
+        infoHash: torrent.infoHash,
+        name: torrent.name,
+        length: torrent.length,
+        files: filesOf(torrent),
+        magnet: this.deployment.magnet(torrent.infoHash, torrent.name, torrent.length),
+        shareLink: this.deployment.shareLink(torrent.infoHash),
+        torrentFile: torrent.torrentFile,
+        torrent,
+        listing: null,
+        token: null,
+        publishError: null,
+        stop: () => destroyTorrent(torrent),
+      };
+      if (options.publish !== false) {
+        try {
+          const published = await this.directory.publish(torrent.torrentFile, {
+            publishKey: options.publishKey,
+            tags: options.tags,
+            description: options.description,
+          });
+          seeding.listing = published.entries.find((entry) => entry.info_hash === torrent.infoHash) ?? null;
+          seeding.token = seeding.listing?.created ? published.token : null;
+        } catch (error) {
+          seeding.publishError = asEdgeswarmError(error, "publishing to the directory failed");
+        }
+      }
+      return seeding;
+    } catch (error) {
+      await runCleanup();
+      throw error;
+    }
+  }
+
+  /** Publishes a .torrent or JSON entries to this deployment's directory (see DirectoryClient.publish). */
+  publish(...args: Parameters<DirectoryClient["publish"]>): Promise<PublishResponse> {
+    return this.directory.publish(...args);
+  }
+
+  /** Searches this deployment's directory (see DirectoryClient.search). */
+  search(...args: Parameters<DirectoryClient["search"]>) {
+    return this.directory.search(...args);
+  }
+
+  /** The directory's entry for an info hash, or null. */
+  details(infoHash: string): Promise<TorrentDetails | null> {
+    return this.directory.details(infoHash);
+  }
+
+  /**
+   * Downloads a magnet link, an info hash (listed in the directory), a share link or the best search hit for
+   * some words. Returns at once; listen for `progress`, await `result`.
+   */
+  download(target: string | Target, options: DownloadOptions = {}): Download {
+    const download = new Download((d) => this.runDownload(d, target, options));
+    this.downloads.add(download);
+    download.result.then(
+      () => this.downloads.delete(download),
+      () => this.downloads.delete(download),
+    );
+    return download;
+  }
+
+  private async runDownload(download: Download, target: string | Target, options: DownloadOptions): Promise<DownloadResult> {
+    if (this.stopping) throw new StoppedError();
+    const parsed = typeof target === "string" ? parseTarget(target) : target;
+    const { resolved, torrentId } = await this.resolve(parsed, options);
+    download.resolved = resolved;
+    download.infoHash = resolved.infoHash;
+    download.emit("resolved", resolved);
+    download.throwIfCancelled();
+
+    const path = this.platform.prepareDownload ? await this.platform.prepareDownload(options.path) : options.path;
+    const client = await this.webtorrent();
+    download.throwIfCancelled();
+
+    let torrent = await client.get(resolved.infoHash);
+    const ours = !torrent; // a torrent this peer already holds (e.g. seeds) is not ours to end
+    if (!torrent) {
+      const torrentOptions: TorrentOptions & Record<string, unknown> = {
+        ...options.torrentOptions,
+        strategy: options.strategy ?? this.options.strategy ?? DEFAULT_STRATEGY,
+      };
+      if (path !== undefined) torrentOptions.path = path;
+      const uploads = options.uploads ?? this.options.uploads;
+      if (uploads !== undefined) torrentOptions.uploads = uploads;
+      torrent = client.add(torrentId, torrentOptions);
+    }
+    download.torrent = torrent;
+    return this.follow(download, torrent, resolved, options, ours);
+  }
+
+  /** Turns a target into an info hash and the best torrent id for it (a published .torrent when there is one). */
+  private async resolve(target: Target, options: DownloadOptions): Promise<{ resolved: Resolved; torrentId: string | Uint8Array }> {
+    const origin = this.deployment.origin;
+    let listing: TorrentDetails | null = null;
+    let via: Resolved["via"];
+    let otherHits = 0;
+    let infoHash: string;
+    let magnet: string | null = null;
+    if (target.kind === "words") {
+      const { hits } = await this.directory.search({ q: target.query, limit: 20 });
+      if (hits.length === 0) throw new NotFoundError(`nothing in the directory at ${origin} matches "${target.query}"`);
+      const hit = (options.pick ?? defaultPick)(hits);
+      if (!hit) throw new NotFoundError(`none of the ${hits.length} hits for "${target.query}" was chosen`);
+      infoHash = hit.info_hash;
+      magnet = hit.magnet;
+      otherHits = hits.length - 1;
+      via = "search";
+      listing = await this.directory.details(infoHash);
+    } else if (target.kind === "hash") {
+      infoHash = target.infoHash;
+      listing = await this.directory.details(infoHash);
+      if (!listing) {
+        throw new NotFoundError(`no torrent with info hash ${infoHash} in the directory at ${origin} (to fetch a torrent that is not listed, pass its magnet link)`);
+      }
+      via = "directory";
+    } else {
+      infoHash = target.infoHash;
+      magnet = target.magnet;
+      via = "magnet";
+      listing = await this.directory.details(infoHash).catch((error: unknown) => {
+        if (error instanceof EdgeswarmError && error.code === "unreachable") throw error;
+        return null; // a magnet works without the directory
+      });
+    }
+    // A published .torrent gives the metadata at once; a magnet waits for a peer to send it (BEP 9).
+    const fallback = magnet ?? listing?.magnet ?? this.deployment.magnet(infoHash);
+    const torrentId = listing?.torrent_url
+      ? await this.directory.torrentFile(listing.torrent_url).catch((error: unknown) => {
+          if (error instanceof EdgeswarmError && error.code === "unreachable") throw error;
+          return fallback; // the .torrent went away (deleted meanwhile): peers can send the metadata
+        })
+      : fallback;
+    return {
+      resolved: {
+        infoHash,
+        name: listing?.name ?? (target.kind === "magnet" ? target.name : null),
+        size: listing?.size ?? null,
+        via,
+        listing,
+        otherHits,
+      },
+      torrentId,
+    };
+  }
+
+  /** Watches a download until it is complete and verified, or fails. */
+  private follow(download: Download, torrent: Torrent, resolved: Resolved, options: DownloadOptions, ours: boolean): Promise<DownloadResult> {
+    const started = Date.now();
+    const timeoutMs = options.noPeersTimeoutMs ?? this.options.noPeersTimeoutMs ?? 60_000;
+    const intervalMs = this.options.progressIntervalMs ?? 500;
+    const live = torrent as unknown as TorrentLike;
+    return new Promise<DownloadResult>((resolve, reject) => {
+      let settled = false;
+      let lastPeerAt = started;
+      let everConnected = false;
+      let lastEmit = 0;
+
+      const finish = (error: EdgeswarmError | null, result?: DownloadResult) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(ticker);
+        torrent.off("error", onError);
+        torrent.off("close", onClose);
+        torrent.off("metadata", onMetadata);
+        download.setAbort(null);
+        if (error) {
+          // Leave the swarm (announce stopped); the data written so far stays for a later resume.
+          const leaving = ours ? destroyTorrent(torrent) : Promise.resolve();
+          void leaving.then(() => reject(error));
+        } else {
+          if (options.keepSeeding === false && ours) void destroyTorrent(torrent);
+          else this.watch(torrent, `seeding ${torrent.name}`); // from now on its trouble is the peer's
+          resolve(result!);
+        }
+      };
+
+      const tick = () => {
+        if (settled || torrent.destroyed) return;
+        const now = Date.now();
+        if (torrent.numPeers > 0) {
+          lastPeerAt = now;
+          everConnected = true;
+        } else if (timeoutMs > 0 && !torrent.done && now - lastPeerAt >= timeoutMs) {
+          const what = torrent.name || resolved.name || resolved.infoHash;
+          const seeders = resolved.listing ? ` (the directory counts ${resolved.listing.seeders} seeders, ${resolved.listing.leechers} leechers)` : "";
+          finish(
+            new NoPeersError(
+              everConnected
+                ? `lost every peer of ${what} and none came back within ${formatDuration(timeoutMs)}`
+                : `no peers for ${what} within ${formatDuration(timeoutMs)}: nobody is sharing it right now${seeders}`,
+            ),
+          );
+          return;
+        }
+        if (now - lastEmit >= intervalMs) {
+          lastEmit = now;
+          download.emit("progress", progressOf(live));
+        }
+      };
+      const ticker = setInterval(tick, Math.min(250, intervalMs));
+
+      const onError = (error: Error | string) => finish(asEdgeswarmError(error, `downloading ${torrent.name || resolved.infoHash}`));
+      const onClose = () => finish(new StoppedError("the download was stopped"));
+      const onMetadata = () => {
+        download.emit("metadata", { name: torrent.name, length: torrent.length, files: filesOf(torrent), pieces: live.pieces?.length ?? 0 });
+        if (this.platform.checkRoom) {
+          this.platform.checkRoom(torrent.path ?? "", torrent.length - torrent.downloaded).catch((error: unknown) => finish(asEdgeswarmError(error, "no room")));
+        }
+      };
+      const onDone = async () => {
+        if (settled) return;
+        download.emit("progress", progressOf(live));
+        let verified: VerifyResult | null = null;
+        if (options.verify !== false && this.platform.verify) {
+          download.emit("verifying");
+          try {
+            verified = await this.platform.verify(torrent);
+          } catch (error) {
+            return finish(asEdgeswarmError(error, `verifying ${torrent.name}`));
+          }
+          if (verified && !verified.ok) {
+            const bad = verified.badPieces;
+            return finish(new VerificationError(`${bad.length} of ${live.pieces?.length ?? "?"} pieces of ${torrent.name} do not match their hashes (first: ${bad.slice(0, 5).join(", ")})`, bad));
+          }
+        }
+        finish(null, {
+          infoHash: torrent.infoHash,
+          name: torrent.name,
+          path: torrent.path ?? null,
+          files: filesOf(torrent),
+          length: torrent.length,
+          elapsedMs: Date.now() - started,
+          verified,
+          torrent,
+        });
+      };
+
+      torrent.on("error", onError);
+      torrent.once("close", onClose);
+      if (torrent.ready) onMetadata();
+      else torrent.once("metadata", onMetadata);
+      if (torrent.done) void onDone();
+      else torrent.once("done", () => void onDone());
+      download.setAbort((error) => finish(error));
+    });
+  }
+
+  /** Reports a running torrent's later trouble on the peer. */
+  private watch(torrent: Torrent, what: string): void {
+    if ((torrent as Torrent & { __edgeswarmWatched?: true }).__edgeswarmWatched) return;
+    (torrent as Torrent & { __edgeswarmWatched?: true }).__edgeswarmWatched = true;
+    torrent.on("error", (error) => this.emit("error", asEdgeswarmError(error, what)));
+    torrent.on("warning", (warning) => this.emit("warning", String(warning instanceof Error ? warning.message : warning)));
+  }
+
+  /**
+   * Leaves every swarm cleanly: each torrent announces `stopped` (WebTorrent waits briefly for the tracker's
+   * reply), running downloads end with StoppedError, temporary copies are removed. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const download of this.downloads) download.cancel("the peer was stopped");
+      const client = await this.clientPromise?.catch(() => null);
+      if (client && !client.destroyed) await new Promise<void>((resolve) => client.destroy(() => resolve()));
+      await Promise.all([...this.cleanups].map((cleanup) => cleanup().catch(() => undefined)));
+      this.cleanups.clear();
+    })();
+    return this.stopping;
+  }
+}
+
+/** First hit that someone seeds; else the first (the directory ranks by relevance and seeders). */
+function defaultPick(hits: SearchHit[]): SearchHit | undefined {
+  return hits.find((hit) => hit.seeders > 0) ?? hits[0];
+}
+
+function filesOf(torrent: Torrent): TorrentFileInfo[] {
+  return torrent.files.map((file) => ({ path: file.path.split("\\").join("/"), length: file.length }));
+}
+
+function destroyTorrent(torrent: Torrent): Promise<void> {
+  if (torrent.destroyed) return Promise.resolve();
+  return new Promise((resolve) => torrent.destroy({ destroyStore: false }, () => resolve()));
+}

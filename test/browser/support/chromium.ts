@@ -1,0 +1,107 @@
+// Real Chromium for the browser end-to-end tests: Debian's /usr/bin/chromium driven by playwright-core (no
+// playwright browser download is possible here), one fresh profile per page, console errors collected so a
+// test can fail on them, screenshots kept under test-artifacts/browser/.
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/browser/", import.meta.url));
+
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  // Real host candidates instead of mDNS names (Node peers cannot resolve those; no multicast in tests).
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+];
+
+/** Throws (never skips) when the browser is missing: `.ci/run` installs it; locally `apt-get install chromium`. */
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH. The browser tests do not skip.`);
+  }
+}
+
+export type BrowserPage = {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors, uncaught exceptions and failed requests seen so far. */
+  errors: string[];
+  profileDir: string;
+  downloadsDir: string;
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+};
+
+/** A page in its own Chromium (own profile, own OPFS), opened at `url` and waited on until the app booted. */
+export async function openPage(url: string, options: { viewport?: { width: number; height: number }; name?: string } = {}): Promise<BrowserPage> {
+  requireChromium();
+  const profileDir = await mkdtemp(path.join(tmpdir(), `edgeswarm-chromium-${options.name ?? "page"}-`));
+  const downloadsDir = path.join(profileDir, "downloads");
+  await mkdir(downloadsDir, { recursive: true });
+  const context = await chromium.launchPersistentContext(path.join(profileDir, "profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: options.viewport ?? DESKTOP,
+    acceptDownloads: true,
+    downloadsPath: downloadsDir,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
+  page.on("requestfailed", (request) => {
+    // A save or preview the test itself ends is not the page's failure.
+    if (request.failure()?.errorText === "net::ERR_ABORTED" && request.url().includes("/webtorrent/")) return;
+    errors.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ""}`);
+  });
+  const close = async () => {
+    await context.close().catch(() => undefined);
+    await rm(profileDir, { recursive: true, force: true });
+  };
+  try {
+    await page.goto(url);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
+  } catch (error) {
+    await close();
+    throw new Error(`the page at ${url} did not start (${errors.join("; ") || "no console errors"}): ${String(error)}`);
+  }
+  const screenshot = async (name: string) => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    const file = path.join(ARTIFACTS, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    return file;
+  };
+  return { context, page, errors, profileDir, downloadsDir, screenshot, close };
+}
+
+/** Form controls, buttons and links without an accessible name (label, aria-label(ledby) or text), as CSS-ish paths. */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const named = (element: Element): boolean => {
+      if (element.getAttribute("aria-label")?.trim()) return true;
+      const labelledBy = element.getAttribute("aria-labelledby");
+      if (labelledBy && labelledBy.split(/\s+/).some((id) => document.getElementById(id)?.textContent?.trim())) return true;
+      if ((element as HTMLInputElement).labels?.length) return true;
+      return element.tagName !== "INPUT" && !!element.textContent?.trim();
+    };
+    const path = (element: Element) => `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ""}[data-testid=${element.getAttribute("data-testid") ?? ""}]`;
+    return Array.from(document.querySelectorAll("input, button, a[href], progress, canvas[role=img], select, textarea"))
+      .filter((element) => !(element as HTMLElement).closest("[hidden]") && !named(element))
+      .map(path);
+  });
+}

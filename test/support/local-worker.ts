@@ -35,7 +35,9 @@ export async function startLocalWorker(options: { vars?: Record<string, string>;
   const port = await freePort();
   const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-state-"));
   const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const child: ChildProcess = spawn(process.execPath, [path.join(root, "scripts/start.mjs"), ...varArgs], {
+  // Each instance gets its own inspector port: several workers starting at once would all take 9229.
+  const inspectorArgs = ["--inspector-port", String(await freePort())];
+  const child: ChildProcess = spawn(process.execPath, [path.join(root, "scripts/start.mjs"), ...varArgs, ...inspectorArgs], {
     cwd: root,
     env: { ...process.env, PORT: String(port), EDGESWARM_STATE_DIR: stateDir, WRANGLER_LOG: "info" },
     stdio: ["ignore", "pipe", "pipe"],

@@ -2,7 +2,9 @@
 import { Hono } from "hono";
 import type { Env } from "./env";
 import { onError } from "./errors";
+import { labFileRoutes } from "./routes/lab-files";
 import { rtcConfigRoutes } from "./routes/rtc-config";
+import { directoryRoutes } from "./routes/directory";
 import { trackerRoutes } from "./routes/tracker";
 
 export { SwarmObject } from "../durable-objects/swarm-object";
@@ -14,6 +16,8 @@ app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for 
 
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", trackerRoutes);
+app.route("/api", directoryRoutes);
 app.route("/api", rtcConfigRoutes);
+app.route("/lab", labFileRoutes);
 
 export default app;

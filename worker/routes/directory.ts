@@ -1,0 +1,376 @@
+// Directory endpoints (issue 3): publish, search, details, .torrent download, delete, patch, stats.
+// Layer: adapter. Parses requests once (protocol/directory.ts), calls pure logic and D1 queries, shapes replies.
+import { Hono, type Context } from "hono";
+import type { z } from "zod";
+import {
+  DIRECTORY_LIMITS,
+  PatchBody,
+  PublishBody,
+  SearchParams,
+  Tags,
+  cleanText,
+  entryFromWire,
+  magnetLink,
+  type PublishEntry,
+  type PublishResponse,
+  type SearchHit,
+  type SearchResponse,
+  type StatsResponse,
+  type TorrentDetails,
+  type TorrentSummary,
+} from "../../protocol/directory";
+import { HexId } from "../../protocol/ids";
+import { decodeCursor, encodeCursor, fingerprint } from "../directory/cursor";
+import { parseSearchQuery } from "../directory/query-language";
+import { bearerToken, keysMatch, newPublisherToken, sha256Hex } from "../directory/secrets";
+import { TorrentFileError, parseTorrentFile } from "../directory/torrent-file";
+import type { Env } from "../env";
+import { httpError } from "../errors";
+import {
+  deleteTorrent,
+  directoryStats,
+  getTorrent,
+  getTorrentFileBytes,
+  getTorrentFiles,
+  patchTorrent,
+  publishTorrents,
+  searchTorrents,
+  type SearchRow,
+  type TorrentRow,
+} from "../queries/torrents";
+
+type AppContext = Context<{ Bindings: Env }>;
+
+export const directoryRoutes = new Hono<{ Bindings: Env }>();
+
+const DEFAULT_ORDER = { relevance: "desc", seeders: "desc", size: "desc", added: "desc", name: "asc" } as const;
+const MAX_PATCH_BYTES = 64 * 1024;
+
+// --- request helpers ---
+
+function issueMessage(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid request";
+  const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+function parseOr400<T extends z.ZodType>(schema: T, value: unknown, code = "bad_request"): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw httpError(400, code, issueMessage(parsed.error));
+  return parsed.data;
+}
+
+function infoHashParam(c: AppContext): string {
+  const parsed = HexId.safeParse(c.req.param("hash"));
+  if (!parsed.success) throw httpError(400, "bad_info_hash", "info hash must be 40 hexadecimal characters");
+  return parsed.data;
+}
+
+/** Reads the body, refusing it (413) as soon as it passes `max` bytes, whatever Content-Length claimed. */
+async function readBody(request: Request, max: number): Promise<Uint8Array> {
+  const tooLarge = () => httpError(413, "payload_too_large", `request body larger than ${max} bytes`);
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > max) throw tooLarge();
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch {
+    throw httpError(400, "bad_json", "body is not valid UTF-8 JSON");
+  }
+}
+
+/** Tags given as a form field or query parameter: comma- or space-separated, possibly repeated. */
+function tagsFromText(values: string[]): string[] {
+  return parseOr400(Tags, values.flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== ""));
+}
+
+function descriptionFromText(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const description = cleanText(value);
+  if (description.length > DIRECTORY_LIMITS.maxDescriptionChars) {
+    throw httpError(400, "bad_request", `description longer than ${DIRECTORY_LIMITS.maxDescriptionChars} characters`);
+  }
+  return description || null;
+}
+
+async function entryFromTorrentFile(bytes: Uint8Array, tags: string[], description: string | null, label: string): Promise<PublishEntry> {
+  try {
+    const info = await parseTorrentFile(bytes);
+    return { ...info, tags, description, torrentFile: bytes };
+  } catch (error) {
+    if (error instanceof TorrentFileError) throw httpError(400, "bad_torrent", `${label}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The publish body, whichever of the three forms it came in, as entries to store. */
+async function publishEntries(c: AppContext): Promise<PublishEntry[]> {
+  const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const bytes = await readBody(c.req.raw, DIRECTORY_LIMITS.maxPublishBytes);
+  if (contentType === "application/json") {
+    const body = parseOr400(PublishBody, parseJson(bytes));
+    const wires = Array.isArray(body) ? body : [body];
+    return wires.map((wire, i) => {
+      const result = entryFromWire(wire);
+      if ("error" in result) throw httpError(400, "bad_request", Array.isArray(body) ? `[${i}]: ${result.error}` : result.error);
+      return result.entry;
+    });
+  }
+  if (contentType === "application/x-bittorrent") {
+    const url = new URL(c.req.url);
+    const tags = tagsFromText(url.searchParams.getAll("tags"));
+    const description = descriptionFromText(url.searchParams.get("description") ?? undefined);
+    return [await entryFromTorrentFile(bytes, tags, description, ".torrent")];
+  }
+  if (contentType === "multipart/form-data") {
+    let form: FormData;
+    try {
+      form = await new Request("http://directory.invalid/", {
+        method: "POST",
+        headers: { "content-type": c.req.header("content-type")! },
+        body: bytes,
+      }).formData();
+    } catch {
+      throw httpError(400, "bad_multipart", "body is not valid multipart/form-data");
+    }
+    const tags = tagsFromText(form.getAll("tags").filter((v): v is string => typeof v === "string"));
+    const rawDescription = form.get("description");
+    const description = descriptionFromText(typeof rawDescription === "string" ? rawDescription : undefined);
+    const files = [...form.values()].filter((v): v is File => typeof v !== "string");
+    if (files.length === 0) throw httpError(400, "bad_request", "multipart publish holds no .torrent file");
+    if (files.length > DIRECTORY_LIMITS.maxTorrentFilesPerPublish) {
+      throw httpError(413, "too_many_entries", `at most ${DIRECTORY_LIMITS.maxTorrentFilesPerPublish} .torrent files per publish`);
+    }
+    const entries: PublishEntry[] = [];
+    for (const file of files) {
+      entries.push(await entryFromTorrentFile(new Uint8Array(await file.arrayBuffer()), tags, description, file.name || ".torrent"));
+    }
+    return entries;
+  }
+  throw httpError(415, "unsupported_media_type", "publish as application/json, application/x-bittorrent or multipart/form-data");
+}
+
+async function requirePublishKey(c: AppContext): Promise<void> {
+  const expected = c.env.PUBLISH_KEY;
+  if (!expected) return;
+  const presented = c.req.header("x-publish-key");
+  if (!presented) throw httpError(401, "publish_key_required", "this directory requires a publish key (X-Publish-Key header)");
+  if (!(await keysMatch(presented, expected))) throw httpError(403, "bad_publish_key", "wrong publish key");
+}
+
+async function requireToken(c: AppContext): Promise<string> {
+  const token = bearerToken(c.req.header("authorization"));
+  if (!token) throw httpError(401, "token_required", "send the publisher token as Authorization: Bearer <token>");
+  return sha256Hex(token);
+}
+
+// --- response shapes ---
+
+type Links = { wsBase: string };
+
+function links(c: AppContext): Links {
+  const url = new URL(c.req.url);
+  return { wsBase: `${url.protocol === "https:" ? "wss" : "ws"}://${url.host}` };
+}
+
+function magnetFor(row: { info_hash: string; name: string; size: number }, l: Links): string {
+  return magnetLink(row.info_hash, row.name, `${l.wsBase}/announce/${row.info_hash}`, row.size);
+}
+
+function parseTags(json: string): string[] {
+  try {
+    const tags: unknown = JSON.parse(json);
+    return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function hit(row: SearchRow, l: Links): SearchHit {
+  return {
+    info_hash: row.info_hash,
+    name: row.name,
+    size: row.size,
+    file_count: row.file_count,
+    seeders: row.seeders,
+    leechers: row.leechers,
+    completed: row.completed,
+    added: new Date(row.added_at).toISOString(),
+    tags: parseTags(row.tags),
+    magnet: magnetFor(row, l),
+    score: row.score,
+  };
+}
+
+function summary(row: TorrentRow, l: Links): TorrentSummary {
+  return {
+    info_hash: row.info_hash,
+    name: row.name,
+    size: row.size,
+    file_count: row.file_count,
+    seeders: row.seeders,
+    leechers: row.leechers,
+    completed: row.completed,
+    added: new Date(row.added_at).toISOString(),
+    tags: parseTags(row.tags),
+    magnet: magnetFor(row, l),
+    piece_length: row.piece_length,
+    description: row.description,
+    torrent_url: row.has_torrent_file ? `/api/torrents/${row.info_hash}/torrent` : null,
+  };
+}
+
+// --- routes ---
+
+directoryRoutes.post("/torrents", async (c) => {
+  await requirePublishKey(c);
+  const entries = await publishEntries(c);
+  // The first of repeated info hashes wins; the rest are the same entry as far as the directory goes.
+  const seen = new Set<string>();
+  const unique = entries.filter((e) => !seen.has(e.infoHash) && seen.add(e.infoHash));
+  const fileCount = unique.reduce((sum, e) => sum + e.files.length, 0);
+  if (fileCount > DIRECTORY_LIMITS.maxFilesPerPublish) {
+    throw httpError(413, "too_many_files", `at most ${DIRECTORY_LIMITS.maxFilesPerPublish} files per publish`);
+  }
+  const token = newPublisherToken();
+  const { rows, dbMs } = await publishTorrents(c.env.DB, unique, await sha256Hex(token), Date.now());
+  const l = links(c);
+  const created = rows.some((row) => row.created === 1);
+  const body: PublishResponse = {
+    token: created ? token : null,
+    entries: rows.map((row) => ({ ...summary(row, l), created: row.created === 1 })),
+  };
+  return c.json(body, created ? 201 : 200, { "server-timing": `db;dur=${dbMs}` });
+});
+
+directoryRoutes.get("/search", async (c) => {
+  const url = new URL(c.req.url);
+  const raw: Record<string, string | string[]> = {};
+  for (const name of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(name);
+    if (name === "tag") raw.tag = values;
+    else if (values.length > 1) throw httpError(400, "bad_request", `${name} given more than once`);
+    else raw[name] = values[0]!;
+  }
+  const params = parseOr400(SearchParams, raw);
+  const query = parseSearchQuery(params.q);
+  if (!query.ok) throw httpError(400, "bad_query", query.error);
+  const order = params.order ?? DEFAULT_ORDER[params.sort];
+  const tags = [...new Set(params.tag)].sort();
+  const print = fingerprint([query.match, params.sort, order, params.min_size, params.max_size, tags, params.alive]);
+  let after: { key: number | string | null; id: number } | null = null;
+  let maxId: number | null = null;
+  if (params.cursor !== undefined) {
+    const decoded = decodeCursor(params.cursor, print);
+    if ("error" in decoded) throw httpError(400, "bad_cursor", decoded.error);
+    after = { key: decoded.cursor.key, id: decoded.cursor.id };
+    maxId = decoded.cursor.maxId;
+  }
+  let page: Awaited<ReturnType<typeof searchTorrents>>;
+  try {
+    page = await searchTorrents(c.env.DB, {
+      match: query.match,
+      sort: params.sort,
+      order,
+      minSize: params.min_size,
+      maxSize: params.max_size,
+      tags,
+      alive: params.alive,
+      limit: params.limit,
+      after,
+      maxId,
+    });
+  } catch (error) {
+    // The query language only emits quoted tokens, so this is a safety net; the SQL text stays in the log.
+    if (/fts5|MATCH/i.test(String(error))) {
+      console.warn("directory: search refused by FTS5", { q: params.q, error: String(error) });
+      throw httpError(400, "bad_query", "the query could not be run; use words, \"phrases\", -exclusions and prefix*");
+    }
+    throw error;
+  }
+  const l = links(c);
+  const rows = page.rows.slice(0, params.limit);
+  const last = rows[rows.length - 1];
+  const more = page.rows.length > params.limit && last !== undefined;
+  const body: SearchResponse = {
+    hits: rows.map((row) => hit(row, l)),
+    next_cursor: more ? encodeCursor({ key: last.sort_key, id: last.id, maxId: page.maxId ?? last.id, fingerprint: print }) : null,
+  };
+  // Server-Timing: how much of the answer was the database (the search benchmark reads it).
+  return c.json(body, 200, { "server-timing": `db;dur=${page.dbMs}` });
+});
+
+directoryRoutes.get("/torrents/:hash", async (c) => {
+  const infoHash = infoHashParam(c);
+  const row = await getTorrent(c.env.DB, infoHash);
+  if (!row) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
+  const body: TorrentDetails = { ...summary(row, links(c)), files: await getTorrentFiles(c.env.DB, row.id) };
+  return c.json(body);
+});
+
+directoryRoutes.get("/torrents/:hash/torrent", async (c) => {
+  const infoHash = infoHashParam(c);
+  const file = await getTorrentFileBytes(c.env.DB, infoHash);
+  if (!file) throw httpError(404, "not_found", "no .torrent published for this info hash");
+  const ascii = file.name.replace(/[^\x20-\x7e]|["\\]/g, "_").slice(0, 200) || infoHash;
+  return new Response(file.data, {
+    headers: {
+      "content-type": "application/x-bittorrent",
+      "content-disposition": `attachment; filename="${ascii}.torrent"; filename*=UTF-8''${encodeURIComponent(file.name)}.torrent`,
+    },
+  });
+});
+
+directoryRoutes.delete("/torrents/:hash", async (c) => {
+  const infoHash = infoHashParam(c);
+  const tokenHash = await requireToken(c);
+  const row = await getTorrent(c.env.DB, infoHash);
+  if (!row) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
+  if (row.publisher_token_hash !== tokenHash) throw httpError(403, "forbidden", "this token did not publish this torrent");
+  if (!(await deleteTorrent(c.env.DB, infoHash, tokenHash))) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
+  return c.body(null, 204);
+});
+
+directoryRoutes.patch("/torrents/:hash", async (c) => {
+  const infoHash = infoHashParam(c);
+  const tokenHash = await requireToken(c);
+  const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (contentType !== "application/json") throw httpError(415, "unsupported_media_type", "send the changes as application/json");
+  const patch = parseOr400(PatchBody, parseJson(await readBody(c.req.raw, MAX_PATCH_BYTES)));
+  const row = await getTorrent(c.env.DB, infoHash);
+  if (!row) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
+  if (row.publisher_token_hash !== tokenHash) throw httpError(403, "forbidden", "this token did not publish this torrent");
+  if (!(await patchTorrent(c.env.DB, infoHash, tokenHash, patch))) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
+  const updated = await getTorrent(c.env.DB, infoHash);
+  if (!updated) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
+  return c.json(summary(updated, links(c)));
+});
+
+directoryRoutes.get("/stats", async (c) => {
+  const body: StatsResponse = await directoryStats(c.env.DB);
+  return c.json(body);
+});

@@ -1,6 +1,7 @@
 // The directory API's wire shapes (issue 3): publish bodies, search parameters, hits, details, stats.
 // Layer: protocol (imports only zod). Wire fields are snake_case; parsed values feed the domain as-is.
 import { z } from "zod";
+import { parseMagnet } from "./magnet";
 import { HexId } from "./ids";
 
 /** Documented limits (docs/directory.md "Limits"). A publish over any of them is refused whole. */
@@ -243,43 +244,8 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 
 // --- Magnet links (BEP 9) ---
 
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
-
-/** The info hash and display name of a `magnet:?xt=urn:btih:…` link (hex or base32 hash), or null. */
-export function parseMagnet(link: string): { infoHash: string; name: string | null } | null {
-  if (!link.toLowerCase().startsWith("magnet:?")) return null;
-  let params: URLSearchParams;
-  try {
-    params = new URLSearchParams(link.slice("magnet:?".length));
-  } catch {
-    return null;
-  }
-  for (const xt of params.getAll("xt")) {
-    const match = /^urn:btih:([0-9a-z]+)$/i.exec(xt);
-    if (!match) continue;
-    const id = match[1]!.toLowerCase();
-    const infoHash = id.length === 40 && /^[0-9a-f]+$/.test(id) ? id : id.length === 32 ? base32ToHex(id) : null;
-    if (infoHash) return { infoHash, name: params.get("dn") };
-  }
-  return null;
-}
-
-function base32ToHex(value: string): string | null {
-  let bits = 0;
-  let buffer = 0;
-  let hex = "";
-  for (const char of value) {
-    const index = BASE32.indexOf(char);
-    if (index < 0) return null;
-    buffer = (buffer << 5) | index;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      hex += ((buffer >> bits) & 0xff).toString(16).padStart(2, "0");
-    }
-  }
-  return hex.length === 40 ? hex : null;
-}
+// The parser lives in ./magnet (no zod there, so browser bundles stay small).
+export { parseMagnet };
 
 /** A magnet link whose tracker is this deployment's swarm socket for the torrent. */
 export function magnetLink(infoHash: string, name: string, trackerUrl: string, size?: number): string {

@@ -1,6 +1,6 @@
 // Magnet links (BEP 9) without zod, so that browser bundles of the client library stay small (zod 4 classic
-// does not tree-shake: importing protocol/directory.ts adds ~450 KB). Same code as directory.ts's
-// `parseMagnet`, which should re-export this one. Layer: protocol (no imports).
+// does not tree-shake: importing protocol/directory.ts adds ~450 KB). directory.ts re-exports it.
+// Layer: protocol (no imports).
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 

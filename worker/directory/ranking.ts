@@ -10,10 +10,11 @@ export const COLUMN_WEIGHTS = { name: 10, paths: 1, tags: 4, facets: 0 } as cons
 /**
  * Relevance ranks a bounded pool when a text query matches many entries (docs/directory.md "Ranking"):
  * bm25 must be computed for every candidate and FTS5 has no top-k shortcut, so the pool is the `newest`
- * matches (FTS5 reads those in rowid order without sorting) plus the `seeded` best-seeded matches (found
- * bucket by bucket through the facet tokens). A query with no more than `newest` matches is ranked whole.
+ * matches plus the newest `live` matches (seeders or leechers): FTS5 reads both in rowid order without
+ * sorting, and the one scoring scan covers just the range they span. A query with no more than `newest`
+ * matches is ranked whole.
  */
-export const RELEVANCE_POOL = { newest: 1000, seeded: 200 } as const;
+export const RELEVANCE_POOL = { newest: 1000, live: 1000 } as const;
 
 /** Seeders at which the boost is half its maximum. */
 export const SEEDER_HALF_BOOST = 5;

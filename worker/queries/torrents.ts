@@ -350,23 +350,23 @@ function seedersSql(spec: SearchSpec, match: string): Sql {
 }
 
 /**
- * Relevance: bm25 × seeder boost over the pool (RELEVANCE_POOL). FTS5's bm25() counts every match of every
- * phrase of its MATCH for the idf, once per cursor, so exactly one cursor scores, and it matches the text
- * alone (facet phrases weigh 0 but would still be counted). Cursors that do not score pick the candidates
- * first: the newest N matches and the best-seeded ones, with the facet filters applied.
+ * Relevance: bm25 × seeder boost over the pool (RELEVANCE_POOL): the newest N matches and the newest M live
+ * ones. FTS5's bm25() counts every match of every phrase of its MATCH for the idf, once per
+ * cursor, so exactly one cursor scores, it matches the text alone (facet phrases weigh 0 but would still
+ * be counted), and it reads only the rowid range the pool spans. Cursors that do not score pick the pool.
  * Keyset pages anchor on the last hit's score as it is *now* (bm25 rescales when entries are added).
  */
 function relevanceSql(spec: SearchSpec, match: string): Sql {
   const dir = spec.order === "asc" ? "ASC" : "DESC";
   const sizes = sizeFilters(spec);
-  const newestCondition = and([{ text: "torrents_fts MATCH ?", params: [facetMatch(spec, match)] }, pin(spec, FTS_ID), sizes]);
-  const seeded = seederArms(spec, match, `${FTS_ID} AS id`, {
-    dir: "DESC",
-    keyset: { text: "", params: [] },
-    lowBucket: 1,
-    highBucket: MAX_SEEDER_BUCKET,
-    unseeded: false,
-  });
+  const full = facetMatch(spec, match);
+  const newestCondition = and([{ text: "torrents_fts MATCH ?", params: [full] }, pin(spec, FTS_ID), sizes]);
+  const liveCondition = and([
+    { text: "torrents_fts MATCH ?", params: [spec.alive ? full : facetMatch(spec, match, { last: facetTokens.alive })] },
+    pin(spec, FTS_ID),
+    sizes,
+  ]);
+  const from = sizes.text ? FTS_RANK_FROM : "torrents_fts";
   const score = `(-p.b * ${boostSql("r.seeders")})`;
   let after: Sql = { text: "", params: [] };
   if (spec.after) {
@@ -378,16 +378,15 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
   }
   return {
     text: `WITH newest AS (
-        SELECT ${FTS_ID} AS id FROM ${sizes.text ? FTS_RANK_FROM : "torrents_fts"} ${where(newestCondition)}
-        ORDER BY ${FTS_ID} DESC LIMIT ${RELEVANCE_POOL.newest}
-      ), seeded AS (
-        -- fewer than N newest means every match is already a candidate: LIMIT 0, the arms are not read
-        SELECT id FROM (${seeded.text})
-        LIMIT CASE WHEN (SELECT count(*) FROM newest) >= ${RELEVANCE_POOL.newest} THEN ${RELEVANCE_POOL.seeded} ELSE 0 END
+        SELECT ${FTS_ID} AS id FROM ${from} ${where(newestCondition)} ORDER BY ${FTS_ID} DESC LIMIT ${RELEVANCE_POOL.newest}
+      ), live AS (
+        -- fewer than N newest means every match is already a candidate: LIMIT 0, this cursor is not read
+        SELECT ${FTS_ID} AS id FROM ${from} ${where(liveCondition)} ORDER BY ${FTS_ID} DESC
+        LIMIT CASE WHEN (SELECT count(*) FROM newest) >= ${RELEVANCE_POOL.newest} THEN ${RELEVANCE_POOL.live} ELSE 0 END
       ), candidates AS (
-        SELECT id FROM newest UNION SELECT id FROM seeded
+        SELECT id FROM newest UNION SELECT id FROM live
       ), pool AS MATERIALIZED (
-        -- The scan starts at the oldest candidate; "+rowid" keeps the IN a filter on that one scan, never a
+        -- One range scan from the oldest candidate; "+rowid" keeps the IN a filter on that scan, never a
         -- rowid lookup per candidate (each lookup would recount the idf).
         SELECT ${FTS_ID} AS id, ${bm25Sql("torrents_fts")} AS b FROM torrents_fts
         WHERE torrents_fts MATCH ? AND ${FTS_ID} >= (SELECT min(id) FROM candidates) AND +${FTS_ID} IN (SELECT id FROM candidates)
@@ -400,7 +399,7 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
       SELECT ${HIT_COLUMNS}, k.score AS score, k.score AS sort_key
       FROM ranked k JOIN torrents t ON t.id = k.id
       ORDER BY k.score ${dir}, k.id ${dir}`,
-    params: [...newestCondition.params, ...seeded.params, match, ...after.params, spec.limit + 1],
+    params: [...newestCondition.params, ...liveCondition.params, match, ...after.params, spec.limit + 1],
   };
 }
 

@@ -1,0 +1,356 @@
+// `npm run bench:search`: the directory's search latency at 100k and 1M entries, and publish throughput.
+// Bundles the real worker, applies the real migrations to a throwaway local D1, and runs it in Miniflare
+// (workerd). The fill goes through POST /api/torrents (share lists of 1000 JSON entries: that is the publish
+// throughput); live counts are written to swarm_stats the way the swarm Durable Objects do, and reach the
+// torrents through the migration's triggers. Then a fixed query mix, through GET /api/search, per size.
+// Options (env): BENCH_SIZES=100000,1000000  BENCH_RUNS=40  BENCH_KEEP=1 (keep the state directory).
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Miniflare } from "miniflare";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
+const run = promisify(execFile);
+const offline = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+const DATABASE_ID = "00000000-0000-0000-0000-000000000000"; // wrangler.toml's placeholder: the local file's name
+
+const SIZES = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
+const SHARE_LIST = 1000;
+const FILL_CONCURRENCY = 2;
+
+// --- realistic entries: names from word lists with dots, dashes, brackets, years, resolutions ---
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const COMMON = (
+  "the of and love night day black white red blue dark light last first new old world city river road house " +
+  "star moon sun fire water stone iron gold silver king queen war peace life death time man woman girl boy " +
+  "dream secret story song heart mind soul ghost shadow blood winter summer spring autumn ocean island " +
+  "mountain forest garden street station bridge tower castle empire kingdom legend hunter killer doctor " +
+  "angel devil dragon wolf tiger eagle lion horse bird storm rain snow wind thunder lightning silent lost " +
+  "hidden broken wild free great little big long short deep high cold hot sweet bitter golden crystal " +
+  "electric digital cosmic final eternal ancient modern future past return rise fall escape journey " +
+  "mission project operation protocol system network machine engine rocket planet galaxy universe"
+).split(" ");
+const SYLLABLES = "ka lo mi ra ven tor sel dun pha qui zor bel mar nik ost rul sam tev ulm wyn xal yor zet".split(" ");
+const GROUPS = "SPARKS AMIABLE RARBG NTb FLUX CMRG EVO YTS GalaxyRG TGx ETHEL KOGi SiGMA PSA QxR".split(" ");
+const RESOLUTIONS = ["480p", "720p", "1080p", "1080p", "2160p"];
+const SOURCES = ["BluRay", "WEB-DL", "WEBRip", "HDTV", "DVDRip"];
+const CODECS = ["x264", "x265", "HEVC", "H.264", "AV1"];
+const AUDIO = ["FLAC", "MP3 320", "MP3 V0", "AAC", "ALAC"];
+const DISTROS = ["ubuntu", "debian", "fedora", "archlinux", "mint", "opensuse", "alpine", "kali", "rocky", "manjaro"];
+
+/** A vocabulary of ~20k words: the common ones first, then pseudo-words; picked with a 1/rank (Zipf) law. */
+function vocabulary(): string[] {
+  const words = [...COMMON];
+  const seen = new Set(words);
+  const random = mulberry32(7);
+  while (words.length < 20_000) {
+    const syllables = 2 + Math.floor(random() * 3);
+    const word = Array.from({ length: syllables }, () => SYLLABLES[Math.floor(random() * SYLLABLES.length)]).join("");
+    if (!seen.has(word)) {
+      seen.add(word);
+      words.push(word);
+    }
+  }
+  return words;
+}
+const VOCAB = vocabulary();
+
+type Entry = { info_hash: string; name: string; piece_length: number; files: { path: string; length: number }[]; tags: string[] };
+
+function generator(seed: number) {
+  const random = mulberry32(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
+  const zipfWord = () => VOCAB[Math.min(VOCAB.length - 1, Math.floor(Math.exp(random() * Math.log(VOCAB.length))) - 1)]!;
+  const title = (min: number, max: number) =>
+    Array.from({ length: int(min, max) }, () => {
+      const w = zipfWord();
+      return w[0]!.toUpperCase() + w.slice(1);
+    });
+  const hash = () => Array.from({ length: 40 }, () => "0123456789abcdef"[Math.floor(random() * 16)]).join("");
+  const big = (min: number, max: number) => Math.floor(min + random() * (max - min));
+
+  return (): Entry => {
+    const kind = random();
+    const year = int(1950, 2025);
+    let name: string;
+    let files: { path: string; length: number }[];
+    let tags: string[];
+    if (kind < 0.3) {
+      name = `${title(1, 4).join(".")}.${year}.${pick(RESOLUTIONS)}.${pick(SOURCES)}.${pick(CODECS)}-${pick(GROUPS)}`;
+      files = [{ path: `${name}.mkv`, length: big(7e8, 2e10) }, { path: `${name}.nfo`, length: int(500, 5000) }];
+      if (random() < 0.5) files.push({ path: `Sample/${name}-sample.mkv`, length: big(1e7, 9e7) });
+      if (random() < 0.6) files.push({ path: `Subs/English.srt`, length: int(3e4, 2e5) }, { path: `Subs/Spanish.srt`, length: int(3e4, 2e5) });
+      tags = ["video", "movie"];
+    } else if (kind < 0.55) {
+      const show = title(1, 3).join(".");
+      const season = String(int(1, 12)).padStart(2, "0");
+      const tail = `${pick(RESOLUTIONS)}.${pick(SOURCES)}.${pick(CODECS)}-${pick(GROUPS)}`;
+      const pack = random() < 0.4;
+      name = pack ? `${show}.S${season}.${tail}` : `${show}.S${season}E${String(int(1, 24)).padStart(2, "0")}.${tail}`;
+      const episodes = pack ? int(6, 12) : 1;
+      files = Array.from({ length: episodes }, (_, i) => ({
+        path: `${show}.S${season}E${String(i + 1).padStart(2, "0")}.${tail}.mkv`,
+        length: big(2e8, 3e9),
+      }));
+      tags = ["video", "tv"];
+    } else if (kind < 0.75) {
+      const artist = title(1, 3).join(" ");
+      const album = title(1, 4).join(" ");
+      const format = pick(AUDIO);
+      name = `${artist} - ${album} (${year}) [${format}]`;
+      const ext = format.startsWith("MP3") ? "mp3" : format === "AAC" || format === "ALAC" ? "m4a" : "flac";
+      files = Array.from({ length: int(8, 14) }, (_, i) => ({
+        path: `${String(i + 1).padStart(2, "0")} - ${title(1, 4).join(" ")}.${ext}`,
+        length: big(3e6, 6e7),
+      }));
+      files.push({ path: "cover.jpg", length: int(5e4, 2e6) });
+      tags = ["audio", "music"];
+    } else if (kind < 0.85) {
+      const distro = pick(DISTROS);
+      const version = `${int(16, 26)}.${pick(["04", "10"])}${random() < 0.3 ? `.${int(1, 5)}` : ""}`;
+      const flavour = pick(["desktop", "server", "netinst", "live", "minimal"]);
+      const arch = pick(["amd64", "arm64", "x86_64", "i386"]);
+      name = `${distro}-${version}-${flavour}-${arch}.iso`;
+      files = [{ path: name, length: big(3e8, 6e9) }];
+      if (random() < 0.4) files.push({ path: `${name}.sha256`, length: 100 }, { path: `${name}.sig`, length: 600 });
+      tags = ["software", "linux"];
+    } else if (kind < 0.95) {
+      const author = title(2, 2).join(" ");
+      const book = title(1, 5).join(" ");
+      const format = pick(["EPUB", "PDF", "MOBI"]);
+      name = `${author} - ${book} (${year}) [${format}]`;
+      files = [{ path: `${author} - ${book}.${format.toLowerCase()}`, length: big(2e5, 3e7) }];
+      if (random() < 0.3) files.push({ path: `${author} - ${book}.azw3`, length: big(2e5, 3e7) });
+      tags = ["book"];
+    } else {
+      const dataset = title(1, 3).join("_").toLowerCase();
+      name = `${dataset}_${year}-${String(int(1, 12)).padStart(2, "0")}`;
+      files = Array.from({ length: int(2, 8) }, (_, i) => ({ path: `data/${dataset}_part${i}.csv.gz`, length: big(1e7, 5e9) }));
+      files.push({ path: "README.md", length: int(500, 20000) });
+      tags = ["data"];
+    }
+    return { info_hash: hash(), name, piece_length: 2 ** int(16, 24), files, tags };
+  };
+}
+
+// --- the system under test ---
+
+type System = { mf: Miniflare; stateDir: string; url: string };
+
+async function startSystem(): Promise<System> {
+  const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-search-bench-"));
+  const dist = path.join(stateDir, "dist");
+  await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", dist], { cwd: root, env: offline });
+  await run(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { cwd: root, env: offline });
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: path.join(dist, "index.js"),
+    modulesRoot: dist,
+    compatibilityDate: "2026-04-01",
+    compatibilityFlags: ["nodejs_compat"],
+    d1Databases: { DB: DATABASE_ID },
+    d1Persist: path.join(stateDir, "v3", "d1"),
+    durableObjects: { SWARMS: "SwarmObject", GATEWAYS: "GatewayObject" },
+    durableObjectsPersist: path.join(stateDir, "v3", "do"),
+    cf: false,
+  });
+  await mf.ready;
+  return { mf, stateDir, url: "http://bench.local" };
+}
+
+let publishDbMs = 0;
+
+async function post(system: System, body: unknown): Promise<{ status: number; created: number }> {
+  const res = await system.mf.dispatchFetch(`${system.url}/api/torrents`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as { entries?: { created: boolean }[]; error?: { message: string } };
+  if (res.status >= 300) throw new Error(`publish answered ${res.status}: ${JSON.stringify(json.error)}`);
+  publishDbMs += Number(/db;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? 0);
+  return { status: res.status, created: json.entries?.filter((e) => e.created).length ?? 0 };
+}
+
+/** Publishes `count` entries in share lists; returns entries per second. */
+async function fill(system: System, next: () => Entry, count: number): Promise<number> {
+  const started = performance.now();
+  publishDbMs = 0;
+  let sent = 0;
+  let lastReport = started;
+  const worker = async () => {
+    while (sent < count) {
+      const n = Math.min(SHARE_LIST, count - sent);
+      sent += n;
+      await post(system, Array.from({ length: n }, next));
+      const now = performance.now();
+      if (now - lastReport > 15_000) {
+        lastReport = now;
+        const seconds = (now - started) / 1000;
+        process.stdout.write(`  … ${sent} entries, ${Math.round(sent / seconds)}/s (D1 busy ${Math.round((publishDbMs / 1000 / seconds) * 100)}% of the time)\n`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: FILL_CONCURRENCY }, worker));
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** Live counts for ~15% of the torrents (Zipf-like seeders), upserted into 0001's swarm_stats as the swarm objects do. */
+async function seedSwarmStats(system: System, fromId: number): Promise<void> {
+  const db = await system.mf.getD1Database("DB");
+  await db
+    .prepare(
+      `INSERT INTO swarm_stats (info_hash, complete, incomplete, downloaded, updated_at)
+       SELECT info_hash, CAST(exp((abs(random()) % 10000) / 10000.0 * ln(2000)) AS INTEGER) - 1, abs(random()) % 30,
+         abs(random()) % 5000, ?2
+       FROM torrents WHERE id > ?1 AND abs(random()) % 100 < 15
+       ON CONFLICT (info_hash) DO UPDATE SET complete = excluded.complete, incomplete = excluded.incomplete`,
+    )
+    .bind(fromId, Date.now())
+    .run();
+}
+
+// --- measurement ---
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+type Query = { label: string; params: string; deepPages?: number };
+
+const QUERIES: Query[] = [
+  { label: "common word", params: "q=love" },
+  { label: "common word, 2 words", params: "q=night+1080p" },
+  { label: "rare word", params: `q=${VOCAB[15_000]}` },
+  { label: "phrase", params: `q=${encodeURIComponent('"black river"')}` },
+  { label: "prefix", params: "q=cast*" },
+  { label: "file-name words", params: "q=ubuntu+24.04+desktop" },
+  { label: "sort by seeders", params: "q=love&sort=seeders" },
+  { label: "browse, alive, by seeders", params: "sort=seeders&alive=1" },
+  { label: "browse newest", params: "sort=added" },
+  { label: "tag + size filter", params: "q=night&tag=tv&min_size=1000000000" },
+  { label: "deep page (10th)", params: "q=love&sort=added&limit=20", deepPages: 9 },
+  { label: "deep page (10th) by relevance", params: "q=night&limit=20", deepPages: 9 },
+];
+
+async function search(system: System, params: string): Promise<{ ms: number; dbMs: number; hits: number; next: string | null }> {
+  const started = performance.now();
+  const res = await system.mf.dispatchFetch(`${system.url}/api/search?${params}`);
+  const body = (await res.json()) as { hits?: unknown[]; next_cursor?: string | null; error?: unknown };
+  const ms = performance.now() - started;
+  if (res.status !== 200) throw new Error(`search ${params} answered ${res.status}: ${JSON.stringify(body.error)}`);
+  const dbMs = Number(/db;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? NaN);
+  return { ms, dbMs, hits: body.hits!.length, next: body.next_cursor ?? null };
+}
+
+type Measured = { p50: number; p99: number; dbP50: number; dbP99: number; hits: number };
+
+async function measure(system: System, query: Query): Promise<Measured> {
+  let params = query.params;
+  for (let page = 0; page < (query.deepPages ?? 0); page++) {
+    const { next } = await search(system, params);
+    if (!next) break;
+    params = `${query.params}&cursor=${next}`;
+  }
+  for (let i = 0; i < 3; i++) await search(system, params); // warm-up
+  const samples: number[] = [];
+  const dbSamples: number[] = [];
+  let hits = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const result = await search(system, params);
+    samples.push(result.ms);
+    dbSamples.push(result.dbMs);
+    hits = result.hits;
+  }
+  samples.sort((a, b) => a - b);
+  dbSamples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), dbP50: percentile(dbSamples, 50), dbP99: percentile(dbSamples, 99), hits };
+}
+
+async function main(): Promise<void> {
+  console.log(`search bench: sizes ${SIZES.join(", ")}, ${RUNS} runs per query, share lists of ${SHARE_LIST}`);
+  const system = await startSystem();
+  // Interrupted: take workerd down and remove the state rather than leave them behind.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void system.mf
+        .dispose()
+        .catch(() => {})
+        .then(() => rm(system.stateDir, { recursive: true, force: true }))
+        .finally(() => process.exit(130));
+    });
+  }
+  const table: string[] = [];
+  try {
+    const db = await system.mf.getD1Database("DB");
+    const next = generator(42);
+    let filled = 0;
+    let seeded = 0;
+    for (const size of SIZES) {
+      const started = performance.now();
+      const count = size - filled;
+      const rate = await fill(system, next, count);
+      const busy = Math.round((publishDbMs / 1000 / (count / rate)) * 100);
+      filled = size;
+      await seedSwarmStats(system, seeded);
+      seeded = (await db.prepare(`SELECT max(id) AS id FROM torrents`).first<{ id: number }>())!.id;
+      const fillSeconds = (performance.now() - started) / 1000;
+      console.log(
+        `\n${size} entries: filled in ${fillSeconds.toFixed(0)} s (publish ${Math.round(rate)} entries/s in share lists of ${SHARE_LIST}; D1 busy ${busy}% of it)`,
+      );
+
+      // Single-entry publishes on top of the filled directory.
+      const singleStarted = performance.now();
+      const singles = 200;
+      for (let i = 0; i < singles; i++) await post(system, next());
+      const singleRate = singles / ((performance.now() - singleStarted) / 1000);
+      filled += singles;
+
+      const rows: string[] = [];
+      const all: number[] = [];
+      for (const query of QUERIES) {
+        const result = await measure(system, query);
+        all.push(result.p99);
+        rows.push(
+          `| ${query.label} | \`${decodeURIComponent(query.params)}\` | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${result.dbP50} | ${result.dbP99} | ${result.hits} |`,
+        );
+      }
+      const header = [
+        `### ${size.toLocaleString("en")} entries`,
+        `publish: ${Math.round(rate)} entries/s in share lists of ${SHARE_LIST}; ${singleRate.toFixed(0)} single-entry publishes/s`,
+        `machine load average while measuring: ${loadavg()[0]!.toFixed(1)} (${process.env.BENCH_NOTE ?? "2 cores"})`,
+        "",
+        "| query | parameters | p50 ms | p99 ms | D1 p50 ms | D1 p99 ms | hits |",
+        "|---|---|---:|---:|---:|---:|---:|",
+      ];
+      const block = [...header, ...rows, `worst p99: ${Math.max(...all).toFixed(1)} ms`].join("\n");
+      console.log(block);
+      table.push(block);
+    }
+  } finally {
+    await system.mf.dispose();
+    if (process.env.BENCH_KEEP) console.log(`state kept in ${system.stateDir}`);
+    else await rm(system.stateDir, { recursive: true, force: true });
+  }
+  console.log(`\n## Search benchmark (npm run bench:search)\n\n${table.join("\n\n")}`);
+}
+
+await main();

@@ -1,0 +1,561 @@
+// `npm run bench:tracker`: load-tests our tracker (wrangler dev → workerd, both endpoints) against
+// bittorrent-tracker's Server on this machine, alternating between them, and prints a markdown table to
+// stdout (progress goes to stderr). Trackers and load generators run in separate processes; CPU and memory
+// come from /proc. Options (all optional):
+//   --duration=10 --warmup=2      seconds measured, seconds of warm-up after every peer's first announce
+//   --sizes=200x20,1000x100       peers x swarms
+//   --pace=18 --burst=10          per-socket pacing (msg/s, burst) for paced runs; our limit is 20/s, burst 60
+//   --generators=2                load-generator processes
+//   --no-ref-unpaced              skip the closed-loop (unpaced) reference run
+//   --ours-unpaced                add an unpaced run of ours (shows the rate limit at work)
+//   --runtime=wrangler            how ours runs: wrangler (wrangler dev, as `npm start`), miniflare (the same
+//                                 bundle in one workerd via Miniflare, without wrangler dev's proxy), or both
+//   --only=ours-direct,reference  run only these targets; --rounds=N keeps each configuration's median
+//   --cpu-prof=DIR                V8 CPU profiles of the generators and the reference
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import type { FromGenerator, GeneratorConfig, ToGenerator, WindowStats } from "./load-generator";
+import { machineCpu, measure, processTree, readCmdline, type ProcInfo } from "./proc-stats";
+
+// ---- Options ----
+
+const argv = new Map(
+  process.argv.slice(2).map((arg) => {
+    const [key, value] = arg.replace(/^--/, "").split("=");
+    return [key!, value ?? "true"] as const;
+  }),
+);
+const num = (key: string, fallback: number) => (argv.has(key) ? Number(argv.get(key)) : fallback);
+const opts = {
+  durationS: num("duration", 10),
+  warmupS: num("warmup", 2),
+  pace: num("pace", 18),
+  burst: num("burst", 10),
+  generators: num("generators", 2),
+  rounds: num("rounds", 1),
+  offers: num("offers", 5),
+  sdpBytes: num("sdp", 300),
+  sizes: (argv.get("sizes") ?? "200x20,1000x100").split(",").map((s) => {
+    const [peers, swarms] = s.split("x").map(Number);
+    return { peers: peers!, swarms: swarms! };
+  }),
+  refUnpaced: !argv.has("no-ref-unpaced"),
+  oursUnpaced: argv.has("ours-unpaced"),
+  runtimes: (argv.get("runtime") === "both" ? ["wrangler", "miniflare"] : [argv.get("runtime") ?? "wrangler"]) as Runtime[],
+  only: argv.get("only")?.split(","),
+  cpuProf: argv.get("cpu-prof"),
+};
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const here = fileURLToPath(new URL(".", import.meta.url));
+const log = (...parts: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...parts);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Rejects after `ms` so that no step of a run can hang the benchmark. */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms))),
+  ]);
+}
+
+// ---- Child processes we started (stopped by pid on the way out) ----
+
+const children = new Set<ChildProcess>();
+let worker: LocalWorker | null = null;
+
+function forkTs(file: string, args: string[] = [], profile = false): ChildProcess {
+  const execArgv = ["--import", "tsx", ...(profile && opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}`] : [])];
+  const child = fork(path.join(here, file), args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await within(5000, "child exit", exited).catch(() => child.kill("SIGKILL"));
+}
+
+/** Asks an IPC child to finish on its own (so --cpu-prof can write its profile); SIGTERM if it does not. */
+async function disconnectChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  if (child.connected) child.disconnect();
+  await within(8000, "child exit", exited).catch(() => killChild(child));
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.allSettled([...oursRunning.keys()].map(stopOurs));
+  await Promise.allSettled([...children].map(killChild));
+  await worker?.stop().catch(() => undefined);
+  worker = null;
+}
+
+function nextMessage<T extends { type: string }>(child: ChildProcess, type: string, ms: number): Promise<T> {
+  return within(
+    ms,
+    `waiting for "${type}" from pid ${child.pid}`,
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (message: T) => {
+        if (message.type !== type) return;
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(message);
+      };
+      const onExit = (code: number | null) => reject(new Error(`pid ${child.pid} exited (${code}) before "${type}"`));
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+    }),
+  );
+}
+
+// ---- Trackers under test ----
+
+type Target = "ours-direct" | "ours-gateway" | "reference";
+type Runtime = "wrangler" | "miniflare";
+
+type TrackerHandle = {
+  /** Processes whose CPU and memory are the tracker's. */
+  serverPids: number[];
+  /** Helper processes off the data path (wrangler's or Miniflare's Node side), measured apart. */
+  helperPids: number[];
+  describe: (pid: number) => string;
+  url: (target: Target, infoHash: string) => string;
+  stop: () => Promise<void>;
+};
+
+const oursUrl = (base: string) => (target: Target, infoHash: string) =>
+  target === "ours-direct" ? `${base}/announce/${infoHash}` : `${base}/announce`;
+
+async function startWrangler(): Promise<TrackerHandle> {
+  worker = await startLocalWorker();
+  const local = worker;
+  // startLocalWorker spawns scripts/start.mjs (its own process group) → wrangler (node) → workerd ×2.
+  const launcher = processTree(process.pid).find((p) => readCmdline(p.pid).includes("scripts/start.mjs"));
+  if (!launcher) throw new Error("cannot find the scripts/start.mjs process");
+  const tree = processTree(launcher.pid).filter((p) => p.pgrp === launcher.pgrp);
+  const workerd = tree.filter((p) => p.comm === "workerd");
+  if (workerd.length === 0) throw new Error("no workerd process under the local worker");
+  // The worker's own workerd is started with an inspector; the other one is wrangler's proxy in front of it.
+  const roles = new Map(workerd.map((p) => [p.pid, readCmdline(p.pid).includes("--inspector-addr") ? "worker" : "dev proxy"]));
+  return {
+    serverPids: workerd.map((p) => p.pid),
+    helperPids: tree.filter((p) => p.comm !== "workerd").map((p) => p.pid),
+    describe: (pid) => `workerd ${pid} (${roles.get(pid) ?? "?"})`,
+    url: oursUrl(local.wsUrl),
+    stop: async () => {
+      await local.stop();
+      worker = null;
+    },
+  };
+}
+
+let bundleDir: string | null = null;
+
+/** `wrangler deploy --dry-run`: the exact bundle wrangler dev serves, for Miniflare to run. Built once. */
+async function bundle(): Promise<string> {
+  if (bundleDir) return bundleDir;
+  const dir = await mkdtemp(path.join(tmpdir(), "edgeswarm-bundle-"));
+  const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
+  const child = spawn(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", dir], {
+    cwd: root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const code = await within(120_000, "wrangler deploy --dry-run", new Promise((resolve) => child.once("exit", resolve)));
+  if (code !== 0) throw new Error(`wrangler deploy --dry-run exited with ${code}`);
+  return (bundleDir = dir);
+}
+
+async function startMiniflare(): Promise<TrackerHandle> {
+  const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-mf-state-"));
+  const child = forkTs("miniflare-tracker.ts", [await bundle(), stateDir]);
+  const { port } = await nextMessage<{ type: string; port: number }>(child, "listening", 60_000);
+  const workerd = processTree(child.pid!).filter((p) => p.comm === "workerd");
+  return {
+    serverPids: workerd.map((p) => p.pid),
+    helperPids: [child.pid!],
+    describe: (pid) => `workerd ${pid} (worker, Miniflare)`,
+    url: oursUrl(`ws://127.0.0.1:${port}`),
+    stop: async () => {
+      await disconnectChild(child);
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const oursRunning = new Map<Runtime, TrackerHandle>();
+
+async function ours(runtime: Runtime): Promise<TrackerHandle> {
+  let handle = oursRunning.get(runtime);
+  if (!handle) {
+    handle = runtime === "miniflare" ? await startMiniflare() : await startWrangler();
+    oursRunning.set(runtime, handle);
+  }
+  return handle;
+}
+
+async function stopOurs(runtime: Runtime): Promise<void> {
+  const handle = oursRunning.get(runtime);
+  oursRunning.delete(runtime);
+  await handle?.stop();
+}
+
+async function startReference(): Promise<TrackerHandle> {
+  const child = forkTs("reference-tracker.ts", [], true);
+  const { port } = await nextMessage<{ type: string; port: number }>(child, "listening", 30_000);
+  return {
+    serverPids: [child.pid!],
+    helperPids: [],
+    describe: (pid) => `node ${pid} (bittorrent-tracker)`,
+    url: () => `ws://127.0.0.1:${port}/`,
+    stop: () => disconnectChild(child),
+  };
+}
+
+// ---- One measured run ----
+
+type Size = { peers: number; swarms: number };
+type RunSpec = { size: Size; target: Target; runtime: Runtime; paced: boolean };
+
+type RunResult = {
+  spec: RunSpec;
+  connected: number;
+  connectMs: number;
+  primeMs: number;
+  stats: WindowStats; // summed over generators; latencies merged
+  wallS: number;
+  serverCpuS: number;
+  serverCpuByPid: { what: string; cores: number }[];
+  helperCpuS: number;
+  generatorCpuS: number;
+  busiestGeneratorCores: number;
+  machineBusyS: number;
+  serverRssBytes: number;
+  serverRssIdleBytes: number;
+};
+
+function mergeStats(all: WindowStats[]): WindowStats {
+  const failures: Record<string, number> = {};
+  for (const s of all) for (const [reason, n] of Object.entries(s.failures)) failures[reason] = (failures[reason] ?? 0) + n;
+  const sum = (pick: (s: WindowStats) => number) => all.reduce((acc, s) => acc + pick(s), 0);
+  const frames = sum((s) => s.announcesSent + s.answersSent);
+  return {
+    seconds: sum((s) => s.seconds) / all.length,
+    announcesSent: sum((s) => s.announcesSent),
+    announceReplies: sum((s) => s.announceReplies),
+    offersReceived: sum((s) => s.offersReceived),
+    answersSent: sum((s) => s.answersSent),
+    answersReceived: sum((s) => s.answersReceived),
+    failures,
+    announceTimeouts: sum((s) => s.announceTimeouts),
+    strayReplies: sum((s) => s.strayReplies),
+    socketsClosedByServer: sum((s) => s.socketsClosedByServer),
+    latenciesMs: all.flatMap((s) => s.latenciesMs),
+    meanPacingWaitMs: frames > 0 ? sum((s) => s.meanPacingWaitMs * (s.announcesSent + s.answersSent)) / frames : 0,
+  };
+}
+
+/** The server went away mid-run (wrangler dev restarts workerd when a source file changes). */
+class RestartedError extends Error {}
+
+async function run(spec: RunSpec): Promise<RunResult> {
+  const { peers, swarms } = spec.size;
+  const tracker = spec.target === "reference" ? await startReference() : await ours(spec.runtime);
+  const generators: ChildProcess[] = [];
+  const send = (child: ChildProcess, message: ToGenerator) => child.send(message);
+  try {
+    const serverRssIdleBytes = measure(tracker.serverPids).rssBytes;
+    const hashes = Array.from({ length: swarms }, () => randomBytes(20).toString("hex"));
+    const count = Math.min(opts.generators, swarms);
+    for (let g = 0; g < count; g++) generators.push(forkTs("load-generator.ts", [], true));
+    const ready = await Promise.all(
+      generators.map((child, g) => {
+        const mine = hashes.filter((_, i) => i % count === g); // whole swarms per generator
+        const config: GeneratorConfig = {
+          urls: mine.map((hash) => tracker.url(spec.target, hash)),
+          swarms: mine,
+          peersPerSwarm: Math.round(peers / swarms),
+          offersPerAnnounce: opts.offers,
+          sdpBytes: opts.sdpBytes,
+          pacing: spec.paced ? { ratePerSecond: opts.pace, burst: opts.burst } : null,
+          connectConcurrency: 32,
+          connectTimeoutMs: 30_000,
+          announceTimeoutMs: 15_000,
+        };
+        const reply = nextMessage<Extract<FromGenerator, { type: "ready" }>>(child, "ready", 120_000);
+        send(child, { type: "start", config });
+        return reply;
+      }),
+    );
+    const connected = ready.reduce((n, r) => n + r.connected, 0);
+    const firstError = ready.find((r) => r.firstError)?.firstError;
+    log(`  ${connected}/${peers} sockets open in ${Math.max(...ready.map((r) => r.connectMs)).toFixed(0)} ms${firstError ? ` (first error: ${firstError})` : ""}`);
+
+    // Every peer's first announce is answered before the warm-up starts: creating swarms (for ours, Durable
+    // Objects and their SQLite files) is start-up cost, not the steady state measured here.
+    const primeStarted = performance.now();
+    const primed = Promise.all(generators.map((c) => nextMessage<Extract<FromGenerator, { type: "primed" }>>(c, "primed", 90_000)));
+    for (const c of generators) send(c, { type: "go" });
+    await primed;
+    const primeMs = performance.now() - primeStarted;
+    log(`  every first announce answered after ${primeMs.toFixed(0)} ms; warm-up ${opts.warmupS} s`);
+    await sleep(opts.warmupS * 1000);
+
+    const genPids = generators.map((c) => c.pid!);
+    const started = Promise.all(generators.map((c) => nextMessage(c, "window-started", 10_000)));
+    const t0 = performance.now();
+    const server0 = measure(tracker.serverPids);
+    const helper0 = measure(tracker.helperPids);
+    const gen0 = measure(genPids);
+    const machine0 = machineCpu();
+    for (const c of generators) send(c, { type: "window-start" });
+    await started;
+    await sleep(opts.durationS * 1000);
+    const windows = Promise.all(generators.map((c) => nextMessage<Extract<FromGenerator, { type: "window" }>>(c, "window", 30_000)));
+    for (const c of generators) send(c, { type: "window-end" });
+    const server1 = measure(tracker.serverPids);
+    const helper1 = measure(tracker.helperPids);
+    const gen1 = measure(genPids);
+    const machine1 = machineCpu();
+    const wallS = (performance.now() - t0) / 1000;
+    const stats = mergeStats((await windows).map((w) => w.stats));
+
+    const vanished = tracker.serverPids.filter((pid) => !server1.perPid.has(pid));
+    const closesExpected = spec.target !== "reference" && !spec.paced; // over our rate limit on purpose
+    if (vanished.length > 0 || (stats.socketsClosedByServer > 0 && !closesExpected)) {
+      if (spec.target !== "reference") await stopOurs(spec.runtime); // start afresh on the next attempt
+      throw new RestartedError(`server restarted or closed sockets (pids gone: ${vanished.join(",") || "none"}, sockets closed: ${stats.socketsClosedByServer})`);
+    }
+    const delta = (a: Map<number, ProcInfo>, b: Map<number, ProcInfo>) =>
+      [...b.values()].map((p) => ({ pid: p.pid, cpuS: p.cpuSeconds - (a.get(p.pid)?.cpuSeconds ?? 0) }));
+    const result: RunResult = {
+      spec,
+      connected,
+      connectMs: Math.max(...ready.map((r) => r.connectMs)),
+      primeMs,
+      stats,
+      wallS,
+      serverCpuS: server1.cpuSeconds - server0.cpuSeconds,
+      serverCpuByPid: delta(server0.perPid, server1.perPid).map((p) => ({ what: tracker.describe(p.pid), cores: p.cpuS / wallS })),
+      helperCpuS: helper1.cpuSeconds - helper0.cpuSeconds,
+      generatorCpuS: gen1.cpuSeconds - gen0.cpuSeconds,
+      busiestGeneratorCores: Math.max(...delta(gen0.perPid, gen1.perPid).map((p) => p.cpuS / wallS)),
+      machineBusyS: machine1.busySeconds - machine0.busySeconds,
+      serverRssBytes: server1.rssBytes,
+      serverRssIdleBytes,
+    };
+    // The generators need not close politely: the server is stopped right after.
+    await Promise.allSettled(
+      generators.map(async (c) => {
+        const stopped = nextMessage(c, "stopped", 15_000);
+        send(c, { type: "stop" });
+        await stopped;
+      }),
+    );
+    return result;
+  } finally {
+    await Promise.allSettled(generators.map(disconnectChild));
+    // Ours keeps running for the next run of the same runtime (fresh info hashes each time): starting
+    // wrangler dev costs seconds. The reference is a fresh process per run.
+    if (spec.target === "reference") await tracker.stop();
+    else await sleep(1000); // let the closed sockets' clean-up finish before the next run measures
+  }
+}
+
+// ---- Report ----
+
+function label(spec: RunSpec): string {
+  const name = {
+    "ours-direct": "ours `/announce/<hash>`",
+    "ours-gateway": "ours `/announce` (gateway)",
+    reference: "bittorrent-tracker",
+  }[spec.target];
+  const runtime = spec.target !== "reference" && spec.runtime === "miniflare" ? " via Miniflare" : "";
+  return `${name}${runtime}${spec.paced ? "" : " **unpaced**"}`;
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+type Row = { r: RunResult; announces: number; offers: number; answers: number; failures: number; p50: number; p99: number; cpuCores: number; cpuMsPerAnnounce: number };
+
+function toRow(r: RunResult): Row {
+  const s = r.stats;
+  const sorted = [...s.latenciesMs].sort((a, b) => a - b);
+  return {
+    r,
+    announces: s.announceReplies / s.seconds,
+    offers: s.offersReceived / s.seconds,
+    answers: s.answersReceived / s.seconds,
+    failures: Object.values(s.failures).reduce((a, b) => a + b, 0) / s.seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    cpuCores: r.serverCpuS / r.wallS,
+    cpuMsPerAnnounce: s.announceReplies > 0 ? (r.serverCpuS * 1000) / s.announceReplies : NaN,
+  };
+}
+
+const fmt = (digits: number) => (n: number) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
+const [f0, f1, f2] = [fmt(0), fmt(1), fmt(2)];
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+/** Share of the pacing budget used: frames sent ÷ (sockets × pace). Near 100%: the pacing was the limit. */
+const pacingUse = (r: RunResult) =>
+  r.spec.paced ? (r.stats.announcesSent + r.stats.answersSent) / r.stats.seconds / (r.connected * opts.pace) : NaN;
+
+function report(rows: Row[]): string {
+  const cores = cpus().length;
+  const out: string[] = [
+    `Tracker benchmark, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cores} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB. ` +
+      `Per run: every peer's first announce answered, ${opts.warmupS} s warm-up, ${opts.durationS} s measured; runs alternate ours / reference.`,
+    "",
+    `Load: P WebSocket peers in S swarms. Each peer announces with ${opts.offers} offers (${opts.sdpBytes}-byte SDP), announces again as soon ` +
+      `as the reply arrives, and answers every offer it gets. **Paced** (default) runs hold every socket to ${opts.pace} msg/s ` +
+      `(burst ${opts.burst}), under our per-socket limit of 20/s (burst 60), for both trackers alike. "Pacing use" = messages sent ÷ ` +
+      `(P × ${opts.pace}/s): near 100% the pacing was the limit (at most ≈ P × ${opts.pace} / ${1 + opts.offers} announces/s); below it, the server was. ` +
+      `**Unpaced** runs are plain closed loops.`,
+    "",
+    "| peers / swarms | tracker | announces/s | pacing use | offers/s | answers/s | failures/s | p50 ms | p99 ms | server CPU (cores) | CPU ms / announce | server RSS MB (run start → end) | generator CPU (cores) | other load (cores) | join s (connect + first announce) |",
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+  ];
+  for (const x of rows) {
+    const { r } = x;
+    const { peers, swarms } = r.spec.size;
+    const use = pacingUse(r);
+    const lost = r.connected < peers ? ` (${r.connected} connected)` : "";
+    const other = (r.machineBusyS - r.serverCpuS - r.helperCpuS - r.generatorCpuS) / r.wallS;
+    out.push(
+      `| ${peers} / ${swarms}${lost} | ${label(r.spec)} | ${f0(x.announces)} | ${Number.isFinite(use) ? `${f0(100 * use)}%` : "–"} | ` +
+        `${f0(x.offers)} | ${f0(x.answers)} | ${f1(x.failures)} | ${f1(x.p50)} | ${f1(x.p99)} | ${f2(x.cpuCores)} | ${f2(x.cpuMsPerAnnounce)} | ` +
+        `${mb(r.serverRssIdleBytes)} → ${mb(r.serverRssBytes)} | ${f2(r.generatorCpuS / r.wallS)} | ${f2(Math.max(0, other))} | ${f1(r.connectMs / 1000)} + ${f1(r.primeMs / 1000)} |`,
+    );
+  }
+  out.push(
+    "",
+    "Ours ÷ bittorrent-tracker at the same size. Against the paced reference (same offered load): announces/s (higher is better), " +
+      "p99 and CPU per announce (lower is better). Against the unpaced reference: announces/s ÷ its closed-loop throughput, i.e. " +
+      "ours' paced throughput as a share of the reference's capacity on this machine. * = both sides were held back by the pacing " +
+      "(≥ 95% use), so that ratio says nothing about capacity.",
+    "",
+  );
+  out.push("| peers / swarms | ours | announces/s | p99 | CPU per announce | announces/s ÷ unpaced reference |", "|---|---|--:|--:|--:|--:|");
+  const bound = (x: Row) => pacingUse(x.r) >= 0.95;
+  for (const size of opts.sizes) {
+    const ref = rows.find((x) => x.r.spec.size === size && x.r.spec.target === "reference" && x.r.spec.paced);
+    const refUnpaced = rows.find((x) => x.r.spec.size === size && x.r.spec.target === "reference" && !x.r.spec.paced);
+    if (!ref) continue;
+    for (const x of rows.filter((y) => y.r.spec.size === size && y.r.spec.target !== "reference" && y.r.spec.paced)) {
+      const star = bound(x) && bound(ref) ? "*" : "";
+      const capacity = refUnpaced ? `${f2(x.announces / refUnpaced.announces)}×${bound(x) ? " (ours pacing-bound)" : ""}` : "–";
+      out.push(
+        `| ${size.peers} / ${size.swarms} | ${label(x.r.spec)} | ${f2(x.announces / ref.announces)}×${star} | ${f2(x.p99 / ref.p99)}× | ` +
+          `${f2(x.cpuMsPerAnnounce / ref.cpuMsPerAnnounce)}× | ${capacity} |`,
+      );
+    }
+  }
+  out.push("");
+  for (const x of rows) {
+    const s = x.r.stats;
+    const reasons = Object.entries(s.failures).map(([reason, n]) => `"${reason}" ×${n}`);
+    if (reasons.length === 0 && s.announceTimeouts === 0 && s.socketsClosedByServer === 0) continue;
+    out.push(
+      `- ${x.r.spec.size.peers} peers, ${label(x.r.spec)}: ${reasons.join(", ") || "no failure frames"}; ` +
+        `${s.announceTimeouts} announces unanswered after 15 s; ${s.socketsClosedByServer} sockets closed by the server.`,
+    );
+  }
+  out.push(
+    "",
+    `Server CPU and RSS: ours = the workerd processes (\`wrangler dev\` runs two: the worker's own and wrangler's dev proxy in front ` +
+      `of it; the split is printed on stderr), wrangler's Node side excluded; one instance serves all of ours' runs, each with fresh ` +
+      `swarms. bittorrent-tracker = a fresh Node child process per run. ` +
+      `CPU per announce covers the whole cycle (the announce, its ${opts.offers} offers and their ${opts.offers} answers). Latency: ` +
+      `announce written → reply read. Failure frames are counted apart, never as answered announces. The load comes from ` +
+      `${opts.generators} generator processes on the same ${cores} cores; "other load" is CPU used by anything else meanwhile — ` +
+      `compare runs only when it is near 0.`,
+  );
+  return out.join("\n");
+}
+
+// ---- Main ----
+
+function plan(): RunSpec[] {
+  const specs: RunSpec[] = [];
+  for (const size of opts.sizes) {
+    for (let round = 0; round < opts.rounds; round++) {
+      const [first, ...more] = opts.runtimes;
+      const order: RunSpec[] = [
+        { size, target: "ours-direct", runtime: first!, paced: true },
+        { size, target: "reference", runtime: first!, paced: true },
+        { size, target: "ours-gateway", runtime: first!, paced: true },
+      ];
+      if (opts.refUnpaced) order.push({ size, target: "reference", runtime: first!, paced: false });
+      for (const runtime of more) {
+        order.push({ size, target: "ours-direct", runtime, paced: true }, { size, target: "ours-gateway", runtime, paced: true });
+      }
+      if (opts.oursUnpaced) order.push({ size, target: "ours-direct", runtime: first!, paced: false });
+      specs.push(...order.filter((s) => !opts.only || opts.only.includes(s.target)));
+    }
+  }
+  return specs;
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const results: RunResult[] = [];
+  for (const spec of plan()) {
+    log(`${spec.size.peers} peers / ${spec.size.swarms} swarms — ${label(spec)}`);
+    let result: RunResult | undefined;
+    for (let attempt = 1; !result; attempt++) {
+      try {
+        result = await run(spec);
+      } catch (error) {
+        if (!(error instanceof RestartedError) || attempt >= 3) throw error;
+        log(`  ${error.message}; running it again`);
+      }
+    }
+    const x = toRow(result);
+    log(`  server CPU: ${result.serverCpuByPid.map((p) => `${p.what} ${f2(p.cores)}`).join(", ")} cores`);
+    log(
+      `  ${f0(x.announces)} announces/s, ${f0(x.offers)} offers/s, ${f0(x.answers)} answers/s, p50 ${f1(x.p50)} ms, p99 ${f1(x.p99)} ms; ` +
+        `generators ${f2(result.generatorCpuS / result.wallS)} cores (busiest ${f2(result.busiestGeneratorCores)}), ` +
+        `pacing wait ${f1(result.stats.meanPacingWaitMs)} ms/frame`,
+    );
+    results.push(result);
+  }
+  // With several rounds, each configuration keeps its median run (by announces/s).
+  const byConfig = new Map<string, Row[]>();
+  for (const r of results) {
+    const key = `${r.spec.size.peers}|${r.spec.target}|${r.spec.runtime}|${r.spec.paced}`;
+    byConfig.set(key, [...(byConfig.get(key) ?? []), toRow(r)]);
+  }
+  const rows = [...byConfig.values()].map((list) => list.sort((a, b) => a.announces - b.announces)[Math.floor(list.length / 2)]!);
+  console.log(report(rows));
+  log(`done in ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
+}
+
+const watchdog = setTimeout(() => {
+  log("watchdog: still running after 10 minutes; stopping");
+  void cleanup().then(() => process.exit(2));
+}, 600_000);
+watchdog.unref();
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void cleanup().then(() => process.exit(130)));
+
+try {
+  await main();
+} catch (error) {
+  log("failed:", error instanceof Error ? error.stack : error);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+}

@@ -122,7 +122,15 @@ export class GatewayObject extends DurableObject<Env> {
     }
   }
 
+  /** Stubs per info hash (bounded by the per-socket limit): resolving one per message cost ~10% CPU. */
+  private readonly swarmStubs = new Map<string, DurableObjectStub<import("./swarm-object").SwarmObject>>();
+
   private swarm(infoHash: string) {
-    return this.env.SWARMS.get(this.env.SWARMS.idFromName(infoHash));
+    let stub = this.swarmStubs.get(infoHash);
+    if (!stub) {
+      stub = this.env.SWARMS.get(this.env.SWARMS.idFromName(infoHash));
+      this.swarmStubs.set(infoHash, stub);
+    }
+    return stub;
   }
 }

@@ -17,15 +17,21 @@ export const HexId = z
   .transform((s) => s.toLowerCase())
   .pipe(z.string().regex(HEX_40, "must be 40 hexadecimal characters"));
 
+// Lookup tables: these conversions run several times per tracker message (profiled at ~5% of its CPU).
+const BYTE_TO_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+const HEX_TO_CHAR = new Map(BYTE_TO_HEX.map((hex, byte) => [hex, String.fromCharCode(byte)]));
+
+/** Binary (latin-1) to lowercase hex; callers pass strings already checked to be latin-1. */
 export function binaryToHex(binary: string): string {
   let hex = "";
-  for (let i = 0; i < binary.length; i++) hex += binary.charCodeAt(i).toString(16).padStart(2, "0");
+  for (let i = 0; i < binary.length; i++) hex += BYTE_TO_HEX[binary.charCodeAt(i) & 0xff];
   return hex;
 }
 
+/** Lowercase hex (as produced by HexId or binaryToHex) back to binary. */
 export function hexToBinary(hex: string): string {
   let binary = "";
-  for (let i = 0; i < hex.length; i += 2) binary += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  for (let i = 0; i < hex.length; i += 2) binary += HEX_TO_CHAR.get(hex.slice(i, i + 2)) ?? "";
   return binary;
 }
 

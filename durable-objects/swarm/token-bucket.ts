@@ -1,5 +1,8 @@
 // Per-connection message rate limit. Layer: pure logic; the clock is an argument.
 
+/** Over-limit messages are forgiven at this rate, so only sustained abuse adds up to a close. */
+const VIOLATIONS_FORGIVEN_PER_SECOND = 1;
+
 export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
@@ -18,6 +21,8 @@ export class TokenBucket {
   take(now: number): boolean {
     const elapsed = Math.max(0, now - this.updatedAt) / 1000;
     this.tokens = Math.min(this.burst, this.tokens + elapsed * this.ratePerSecond);
+    // A server stall delivers a well-behaved client's queued messages at once; that must not add up to a close.
+    this.violations = Math.max(0, this.violations - elapsed * VIOLATIONS_FORGIVEN_PER_SECOND);
     this.updatedAt = now;
     if (this.tokens >= 1) {
       this.tokens -= 1;

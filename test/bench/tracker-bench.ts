@@ -481,7 +481,9 @@ function report(rows: Row[]): string {
       `CPU per announce covers the whole cycle (the announce, its ${opts.offers} offers and their ${opts.offers} answers). Latency: ` +
       `announce written → reply read. Failure frames are counted apart, never as answered announces. The load comes from ` +
       `${opts.generators} generator processes on the same ${cores} cores; "other load" is CPU used by anything else meanwhile — ` +
-      `compare runs only when it is near 0.`,
+      `compare runs only when it is near 0. Locally one workerd thread runs all of ours' Durable Objects (as one Node thread runs ` +
+      `bittorrent-tracker), so ≈1.0 core on the worker's process means that thread was the limit; \`--runtime=miniflare\` measures ` +
+      `the same bundle without wrangler dev's proxy.`,
   );
   return out.join("\n");
 }

@@ -257,4 +257,13 @@ describe("token bucket", () => {
     expect(bucket.take(100)).toBe(true);
     expect(bucket.take(100)).toBe(false);
   });
+
+  it("forgives violations over time, so only sustained abuse accumulates", () => {
+    const bucket = new TokenBucket(10, 1, 0);
+    bucket.take(0);
+    for (let i = 0; i < 5; i++) bucket.take(0);
+    expect(bucket.violations).toBe(5);
+    bucket.take(3000);
+    expect(bucket.violations).toBe(2);
+  });
 });

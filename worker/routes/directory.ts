@@ -210,7 +210,8 @@ function parseTags(json: string): string[] {
   }
 }
 
-function hit(row: SearchRow, l: Links): SearchHit {
+/** The fields a search hit and a torrent's details share. */
+function listing(row: SearchRow | TorrentRow, l: Links) {
   return {
     info_hash: row.info_hash,
     name: row.name,
@@ -222,22 +223,16 @@ function hit(row: SearchRow, l: Links): SearchHit {
     added: new Date(row.added_at).toISOString(),
     tags: parseTags(row.tags),
     magnet: magnetFor(row, l),
-    score: row.score,
   };
+}
+
+function hit(row: SearchRow, l: Links): SearchHit {
+  return { ...listing(row, l), score: row.score };
 }
 
 function summary(row: TorrentRow, l: Links): TorrentSummary {
   return {
-    info_hash: row.info_hash,
-    name: row.name,
-    size: row.size,
-    file_count: row.file_count,
-    seeders: row.seeders,
-    leechers: row.leechers,
-    completed: row.completed,
-    added: new Date(row.added_at).toISOString(),
-    tags: parseTags(row.tags),
-    magnet: magnetFor(row, l),
+    ...listing(row, l),
     piece_length: row.piece_length,
     description: row.description,
     torrent_url: row.has_torrent_file ? `/api/torrents/${row.info_hash}/torrent` : null,

@@ -1,11 +1,11 @@
 // Scrape: counts for the asked swarms, each read from its own Durable Object, or the busiest live swarms
-// from D1 for a scrape without info_hash. Layer: adapters.
+// from D1 for a scrape without info_hash. Layer: adapter.
 import { TRACKER_LIMITS, scrapeReplyFrame, type SwarmCounts } from "../protocol/tracker";
-import type { Env } from "../worker/env";
-import { liveSwarmStats } from "../worker/queries/swarm-stats";
+import type { TrackerEnv } from "./env";
+import { liveSwarmStats } from "./swarm-stats";
 
 export async function scrapeFrame(
-  env: Env,
+  env: TrackerEnv,
   infoHashes: string[] | "all",
   local?: { infoHash: string; counts: SwarmCounts },
 ): Promise<string> {

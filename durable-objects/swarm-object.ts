@@ -2,22 +2,23 @@
 // answers gateway objects (multi-swarm `/announce` sockets) over RPC. Layer: adapter — I/O only; the rules
 // live in ./swarm/swarm.ts. Uses the Hibernation API; everything needed to rebuild after an eviction is in
 // socket attachments (direct peers) or this object's SQLite storage (gateway peers, completed count).
-import { DurableObject } from "cloudflare:workers";
 import {
   announceReplyFrame,
   answerFrame,
-  failureFrame,
   offerFrame,
   type AnnounceMessage,
   type AnswerMessage,
+  type ClientMessage,
   type SwarmCounts,
 } from "../protocol/tracker";
-import { announceIntervalSeconds, type Env } from "../worker/env";
-import { upsertSwarmStats } from "../worker/queries/swarm-stats";
-import { ConnectionGuard, closeQuietly, trySend } from "./connection-guard";
+import { trySend } from "./connection-guard";
+import { announceIntervalSeconds, type TrackerEnv } from "./env";
+import type { GatewayObject } from "./gateway-object";
 import { scrapeFrame } from "./scrape";
+import { INFO_HASH_HEADER, OK, REMOTE_ADDR_HEADER, SocketHost, StubCache, refuse, respond, type TrackerOutcome } from "./socket-host";
+import { upsertSwarmStats } from "./swarm-stats";
 import { StatsThrottle } from "./swarm/stats-throttle";
-import { Swarm, swarmConfig, type AnnounceOutcome, type PeerRecord } from "./swarm/swarm";
+import { Swarm, swarmConfig, type PeerRecord } from "./swarm/swarm";
 
 /** Where a peer is reachable: its own socket here, or the id of the gateway object holding its socket. */
 type PeerHandle = WebSocket | string;
@@ -25,26 +26,20 @@ type PeerHandle = WebSocket | string;
 type DirectPeer = { left: number | null; seen: number };
 type DirectAttachment = { addr: string; peers: Record<string, DirectPeer> };
 
-export const INFO_HASH_HEADER = "x-edgeswarm-info-hash";
-export const REMOTE_ADDR_HEADER = "x-edgeswarm-remote-addr";
-
 /** Re-persist a peer's last-seen time only when it drifted this much (fewer storage writes per announce). */
 const SEEN_PERSIST_DRIFT_MS = 30_000;
 
-export type GatewayResult = { ok: true; reply?: string } | { ok: false; reason: string };
-
-export class SwarmObject extends DurableObject<Env> {
+export class SwarmObject extends SocketHost<DirectAttachment> {
   private readonly swarm: Swarm<PeerHandle>;
-  private readonly guard = new ConnectionGuard();
   private readonly stats = new StatsThrottle();
   private readonly interval: number;
   private infoHash: string | null;
   private alarmAt: number | null = null;
   /** Gateway peers' rows as last written, to skip writes that change nothing useful. */
   private readonly persisted = new Map<string, { gateway: string; left: number | null; seen: number }>();
-  private readonly gatewayStubs = new Map<string, DurableObjectStub<import("./gateway-object").GatewayObject>>();
+  private readonly gatewayStubs = new StubCache<DurableObjectStub<GatewayObject>>((id) => this.env.GATEWAYS.get(this.env.GATEWAYS.idFromString(id)));
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: TrackerEnv) {
     super(ctx, env);
     this.interval = announceIntervalSeconds(env);
     this.swarm = new Swarm<PeerHandle>(swarmConfig(this.interval), Math.random, (h) =>
@@ -78,83 +73,47 @@ export class SwarmObject extends DurableObject<Env> {
     });
   }
 
-  // ---- Direct sockets: GET /announce/<hash> ----
+  // ---- Direct sockets: GET /announce/<hash> (the worker checked the upgrade and the hash) ----
 
   override async fetch(request: Request): Promise<Response> {
-    const infoHash = request.headers.get(INFO_HASH_HEADER);
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !infoHash) {
-      return Response.json({ error: { code: "upgrade_required", message: "expected a WebSocket upgrade" } }, { status: 426 });
-    }
-    this.bindInfoHash(infoHash);
-    const pair = new WebSocketPair();
-    const server = pair[1];
-    this.ctx.acceptWebSocket(server);
-    const attachment: DirectAttachment = { addr: request.headers.get(REMOTE_ADDR_HEADER) ?? "unknown", peers: {} };
-    server.serializeAttachment(attachment);
-    return new Response(null, { status: 101, webSocket: pair[0] });
+    this.bindInfoHash(request.headers.get(INFO_HASH_HEADER)!);
+    return this.accept({ addr: request.headers.get(REMOTE_ADDR_HEADER) ?? "unknown", peers: {} });
   }
 
-  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    try {
-      const verdict = this.guard.check(ws, raw, Date.now());
-      if (verdict.kind === "close") {
-        // Our own close may not come back through webSocketClose; the peers leave now.
-        this.dropSocket(ws);
-        return closeQuietly(ws, verdict.code, verdict.reason);
-      }
-      if (verdict.kind === "reply") return void trySend(ws, verdict.frame);
-      const message = verdict.message;
-      if (message.kind === "scrape") {
-        trySend(ws, await scrapeFrame(this.env, message.infoHashes, this.localCounts()));
-        return;
-      }
-      if (message.infoHash !== this.infoHash) {
-        trySend(
-          ws,
-          failureFrame("this connection is bound to one info hash; announce other torrents on /announce", {
-            action: "announce",
-            infoHash: message.infoHash,
-          }),
-        );
-        return;
-      }
+  protected override logContext(): Record<string, unknown> {
+    return { role: "swarm", infoHash: this.infoHash };
+  }
+
+  protected override async onMessage(ws: WebSocket, message: ClientMessage): Promise<void> {
+    if (message.kind === "scrape") {
+      trySend(ws, await scrapeFrame(this.env, message.infoHashes, this.localCounts()));
+      return;
+    }
+    const context = { infoHash: message.infoHash };
+    if (message.infoHash !== this.infoHash) {
+      return respond(ws, refuse("this connection is bound to one info hash; announce other torrents on /announce"), context);
+    }
+    if (message.kind === "announce") {
       const attachment = ws.deserializeAttachment() as DirectAttachment;
-      if (message.kind === "announce") {
-        const outcome = this.announce(ws, attachment.addr, message);
-        trySend(ws, outcome.ok ? announceReplyFrame(message.infoHash, this.interval, outcome.counts.complete, outcome.counts.incomplete) : failureFrame(outcome.reason, { action: "announce", infoHash: message.infoHash }));
-      } else {
-        const failure = this.answer(ws, message);
-        if (failure) trySend(ws, failureFrame(failure, { action: "announce", infoHash: message.infoHash }));
-      }
-    } catch (error) {
-      console.error("swarm: message handling failed", { infoHash: this.infoHash, error: String(error) });
-      trySend(ws, failureFrame("internal error"));
+      return respond(ws, this.announce(ws, attachment.addr, message), context);
     }
+    respond(ws, this.answer(ws, message), context);
   }
 
-  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    this.dropSocket(ws);
-    closeQuietly(ws, code);
-  }
-
-  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
-    console.warn("swarm: socket error", { infoHash: this.infoHash, error: String(error) });
+  protected override async onSocketGone(ws: WebSocket): Promise<void> {
     this.dropSocket(ws);
   }
 
   // ---- RPC from gateway objects (sockets carrying several swarms: GET /announce) ----
 
-  async gatewayAnnounce(infoHash: string, gatewayId: string, addr: string, message: AnnounceMessage): Promise<GatewayResult> {
+  async gatewayAnnounce(infoHash: string, gatewayId: string, addr: string, message: AnnounceMessage): Promise<TrackerOutcome> {
     this.bindInfoHash(infoHash);
-    const outcome = this.announce(gatewayId, addr, message);
-    if (!outcome.ok) return outcome;
-    return { ok: true, reply: announceReplyFrame(infoHash, this.interval, outcome.counts.complete, outcome.counts.incomplete) };
+    return this.announce(gatewayId, addr, message);
   }
 
-  async gatewayAnswer(infoHash: string, gatewayId: string, message: AnswerMessage): Promise<GatewayResult> {
+  async gatewayAnswer(infoHash: string, gatewayId: string, message: AnswerMessage): Promise<TrackerOutcome> {
     this.bindInfoHash(infoHash);
-    const failure = this.answer(gatewayId, message);
-    return failure ? { ok: false, reason: failure } : { ok: true };
+    return this.answer(gatewayId, message);
   }
 
   /** A gateway's socket closed: its peers leave (a synthetic `stopped` for each). */
@@ -170,7 +129,7 @@ export class SwarmObject extends DurableObject<Env> {
 
   // ---- Expiry and directory pushes ----
 
-  override async alarm(): Promise<void> {
+  protected override async onAlarm(): Promise<void> {
     const now = Date.now();
     this.alarmAt = null;
     const dropped = this.swarm.expire(now);
@@ -182,7 +141,7 @@ export class SwarmObject extends DurableObject<Env> {
 
   // ---- The announce/answer core shared by both kinds of connection ----
 
-  private announce(handle: PeerHandle, addr: string, message: AnnounceMessage): AnnounceOutcome<PeerHandle> {
+  private announce(handle: PeerHandle, addr: string, message: AnnounceMessage): TrackerOutcome {
     const now = Date.now();
     const outcome = this.swarm.announce(now, {
       peerId: message.peerId,
@@ -193,7 +152,7 @@ export class SwarmObject extends DurableObject<Env> {
       numwant: message.numwant,
       offerIds: message.offers.map((o) => o.offerId),
     });
-    if (!outcome.ok) return outcome;
+    if (!outcome.ok) return refuse(outcome.reason);
 
     if (outcome.displaced !== null) this.forgetHandle(outcome.displaced, message.peerId);
     if (outcome.peer) this.persistPeer(outcome.peer, now);
@@ -208,20 +167,19 @@ export class SwarmObject extends DurableObject<Env> {
       this.countsChanged(now);
       this.armAlarm(now + this.swarm.config.peerTtlMs, { onlyIfUnset: true });
     }
-    return outcome;
+    return { ok: true, frame: announceReplyFrame(message.infoHash, this.interval, outcome.counts.complete, outcome.counts.incomplete) };
   }
 
-  /** Returns a failure reason, or null once the answer is on its way. */
-  private answer(handle: PeerHandle, message: AnswerMessage): string | null {
+  private answer(handle: PeerHandle, message: AnswerMessage): TrackerOutcome {
     const outcome = this.swarm.answer(Date.now(), {
       peerId: message.peerId,
       socket: handle,
       toPeerId: message.toPeerId,
       offerId: message.offerId,
     });
-    if (!outcome.ok) return outcome.reason;
+    if (!outcome.ok) return refuse(outcome.reason);
     this.deliver(outcome.socket, message.toPeerId, answerFrame(message.infoHash, message.peerId, message.offerId, message.sdp));
-    return null;
+    return OK;
   }
 
   private deliver(handle: PeerHandle, peerId: string, frame: string): void {
@@ -229,7 +187,8 @@ export class SwarmObject extends DurableObject<Env> {
       if (!trySend(handle, frame)) this.dropPeers(handle, [peerId]);
       return;
     }
-    this.gatewayStub(handle)
+    this.gatewayStubs
+      .get(handle)
       .deliver(frame)
       .then(
         (delivered) => {
@@ -242,15 +201,6 @@ export class SwarmObject extends DurableObject<Env> {
       );
   }
 
-  private gatewayStub(gatewayId: string) {
-    let stub = this.gatewayStubs.get(gatewayId);
-    if (!stub) {
-      stub = this.env.GATEWAYS.get(this.env.GATEWAYS.idFromString(gatewayId));
-      this.gatewayStubs.set(gatewayId, stub);
-    }
-    return stub;
-  }
-
   private dropSocket(ws: WebSocket): void {
     const attachment = ws.deserializeAttachment() as DirectAttachment | null;
     if (attachment) this.dropPeers(ws, Object.keys(attachment.peers));
@@ -259,7 +209,7 @@ export class SwarmObject extends DurableObject<Env> {
   private dropPeers(handle: PeerHandle, peerIds: string[]): void {
     const removed = this.swarm.removeHeldBy(handle, peerIds);
     for (const peerId of removed) this.forgetHandle(handle, peerId);
-    if (typeof handle === "string" && !this.hasPeersOn(handle)) this.gatewayStubs.delete(handle);
+    if (typeof handle === "string" && !this.hasPeersOn(handle)) this.gatewayStubs.forget(handle);
     if (removed.length > 0) this.countsChanged(Date.now());
   }
 
@@ -339,6 +289,10 @@ export class SwarmObject extends DurableObject<Env> {
     } catch (error) {
       console.warn("swarm: stats push failed", { infoHash: this.infoHash, error: String(error) });
     }
+  }
+
+  protected override alarmRearmed(at: number): void {
+    this.alarmAt = at;
   }
 
   private armAlarm(at: number, options: { onlyIfUnset?: boolean } = {}): void {

@@ -2,6 +2,7 @@
 // Layer: protocol. Raw frames become one domain shape with hex ids; nothing downstream sees raw JSON.
 import { z } from "zod";
 import { BinaryId, binaryToHex, hexToBinary } from "./ids";
+import { describeIssue } from "./issues";
 
 /** Documented limits (README "Tracker limits"). Stock clients stay far below every one of them. */
 export const TRACKER_LIMITS = {
@@ -101,13 +102,6 @@ export type ClientMessage = AnnounceMessage | AnswerMessage | ScrapeMessage;
 export type ParseFailure = { ok: false; reason: string; action?: string; infoHash?: string };
 export type ParseResult = { ok: true; message: ClientMessage } | ParseFailure;
 
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return "invalid message";
-  const path = issue.path.join(".");
-  return path ? `${path}: ${issue.message}` : issue.message;
-}
-
 /**
  * workerd hands over a text frame with invalid UTF-8 decoded with U+FFFD in place of the bad bytes instead of
  * closing (RFC 6455 §8.1 wants 1007). No frame of this protocol carries U+FFFD (ids are latin-1, SDP is
@@ -117,9 +111,9 @@ export function looksLikeInvalidUtf8(text: string): boolean {
   return text.includes("\uFFFD");
 }
 
-/** Parses one text frame. Never throws: every problem becomes a failure reason for the wire. */
+/** Parses one text frame (its size is the socket's business: it closes with 1009). Never throws: every
+ * problem becomes a failure reason for the wire. */
 export function parseClientFrame(text: string): ParseResult {
-  if (text.length > TRACKER_LIMITS.maxFrameBytes) return { ok: false, reason: "message too large" };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -135,11 +129,11 @@ export function parseClientFrame(text: string): ParseResult {
   const action = typeof record.action === "string" && head.success ? record.action : undefined;
   const infoHash = BinaryId.safeParse(record.info_hash).success ? binaryToHex(record.info_hash as string) : undefined;
   const fail = (reason: string): ParseFailure => ({ ok: false, reason, action, infoHash });
-  if (!head.success) return fail(firstIssue(head.error));
+  if (!head.success) return fail(describeIssue(head.error));
 
   if (head.data.action === "scrape") {
     const scrape = (Array.isArray(record.info_hash) ? ScrapeMany : ScrapeOne).safeParse(json);
-    if (!scrape.success) return fail(firstIssue(scrape.error));
+    if (!scrape.success) return fail(describeIssue(scrape.error));
     const raw = scrape.data.info_hash;
     const infoHashes = raw === undefined ? "all" : (Array.isArray(raw) ? raw : [raw]).map(binaryToHex);
     return { ok: true, message: { kind: "scrape", infoHashes } };
@@ -147,7 +141,7 @@ export function parseClientFrame(text: string): ParseResult {
 
   if (record.answer !== undefined) {
     const answer = AnswerWire.safeParse(json);
-    if (!answer.success) return fail(firstIssue(answer.error));
+    if (!answer.success) return fail(describeIssue(answer.error));
     const a = answer.data;
     return {
       ok: true,
@@ -163,7 +157,7 @@ export function parseClientFrame(text: string): ParseResult {
   }
 
   const announce = AnnounceWire.safeParse(json);
-  if (!announce.success) return fail(firstIssue(announce.error));
+  if (!announce.success) return fail(describeIssue(announce.error));
   const a = announce.data;
   return {
     ok: true,

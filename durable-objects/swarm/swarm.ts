@@ -1,7 +1,7 @@
 // Swarm rules for one info hash: membership, seeder/leecher counts, who receives which offer, which answers
 // may be delivered, and expiry. Layer: pure logic — no platform imports; time and randomness are arguments.
 // `S` is the adapter's handle for where a peer is reachable (a WebSocket, or a gateway object's id).
-import type { AnnounceEvent, SwarmCounts } from "../../protocol/tracker";
+import { TRACKER_LIMITS, type AnnounceEvent, type SwarmCounts } from "../../protocol/tracker";
 
 export type PeerRecord<S> = {
   peerId: string;
@@ -38,7 +38,7 @@ export function swarmConfig(intervalSeconds: number): SwarmConfig {
     // simple-peer gives up on an unanswered offer after ~50 s; answers after that are useless anyway.
     offerTtlMs: 60_000,
     maxPendingOffers: 8192,
-    maxFanOut: 10,
+    maxFanOut: TRACKER_LIMITS.maxFanOut,
   };
 }
 

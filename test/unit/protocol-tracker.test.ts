@@ -59,13 +59,12 @@ describe("parsing an announce", () => {
     ["a numeric peer_id", JSON.stringify({ ...announce, peer_id: 12345 }), /peer_id/],
     ["a negative left", JSON.stringify({ ...announce, left: -1 }), /left/],
     ["a string numwant", JSON.stringify({ ...announce, numwant: "5" }), /numwant/],
-    ["a null offer", JSON.stringify({ ...announce, offers: [null] }), /offers\.0/],
-    ["an offer without sdp", JSON.stringify({ ...announce, offers: [{ offer: { type: "offer" }, offer_id: id("o") }] }), /offers\.0/],
+    ["a null offer", JSON.stringify({ ...announce, offers: [null] }), /offers\[0\]/],
+    ["an offer without sdp", JSON.stringify({ ...announce, offers: [{ offer: { type: "offer" }, offer_id: id("o") }] }), /offers\[0\]/],
     ["offers that are not an array", JSON.stringify({ ...announce, offers: "x" }), /offers/],
     ["an answer without to_peer_id", JSON.stringify({ ...announce, answer: { type: "answer", sdp: "x" }, offer_id: id("o") }), /to_peer_id/],
     ["a scrape with a numeric info_hash", JSON.stringify({ action: "scrape", info_hash: 5 }), /info_hash/],
     ["a scrape of too many hashes", JSON.stringify({ action: "scrape", info_hash: Array(101).fill(id("h")) }), /too many/],
-    ["an oversized frame", JSON.stringify({ ...announce, pad: "x".repeat(TRACKER_LIMITS.maxFrameBytes) }), /too large/],
   ])("refuses %s with a failure reason", (_name, frame, reason) => {
     const parsed = parseClientFrame(frame);
     expect(parsed.ok).toBe(false);

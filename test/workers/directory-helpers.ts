@@ -44,8 +44,8 @@ export async function searchOk(params: Record<string, string | number> | string)
   return body;
 }
 
-/** Live counts as the swarm Durable Objects push them (worker/queries/swarm-stats.ts). */
-export { upsertSwarmStats } from "../../worker/queries/swarm-stats";
+/** Live counts as the swarm Durable Objects push them (durable-objects/swarm-stats.ts). */
+export { upsertSwarmStats } from "../../durable-objects/swarm-stats";
 
 const text = (s: string) => new TextEncoder().encode(s);
 

@@ -22,6 +22,11 @@ export class TrackerSocket {
     });
   }
 
+  /** A client-side socket already accepted. */
+  static wrap(ws: WebSocket): TrackerSocket {
+    return new TrackerSocket(ws);
+  }
+
   static async open(path: string, headers: Record<string, string> = {}): Promise<TrackerSocket> {
     const res = await SELF.fetch(`http://tracker.test${path}`, { headers: { Upgrade: "websocket", ...headers } });
     if (!res.webSocket) throw new Error(`no websocket (status ${res.status}): ${await res.text()}`);

@@ -20,6 +20,7 @@ import {
   type TorrentSummary,
 } from "../../protocol/directory";
 import { HexId } from "../../protocol/ids";
+import { describeIssue } from "../../protocol/issues";
 import { decodeCursor, encodeCursor, fingerprint } from "../directory/cursor";
 import { parseSearchQuery } from "../directory/query-language";
 import { bearerToken, keysMatch, newPublisherToken, sha256Hex } from "../directory/secrets";
@@ -48,16 +49,9 @@ const MAX_PATCH_BYTES = 64 * 1024;
 
 // --- request helpers ---
 
-function issueMessage(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return "invalid request";
-  const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
-  return path ? `${path}: ${issue.message}` : issue.message;
-}
-
 function parseOr400<T extends z.ZodType>(schema: T, value: unknown, code = "bad_request"): z.infer<T> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw httpError(400, code, issueMessage(parsed.error));
+  if (!parsed.success) throw httpError(400, code, describeIssue(parsed.error, "invalid request"));
   return parsed.data;
 }
 

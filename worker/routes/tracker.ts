@@ -1,12 +1,13 @@
 // Tracker endpoints: route each WebSocket to the object that will hold it. Layer: adapter (resolve and forward).
 import { Hono } from "hono";
 import { HexId } from "../../protocol/ids";
-import { INFO_HASH_HEADER, REMOTE_ADDR_HEADER } from "../../durable-objects/swarm-object";
+import { INFO_HASH_HEADER, REMOTE_ADDR_HEADER } from "../../durable-objects/socket-host";
 import type { Env } from "../env";
 import { httpError } from "../errors";
 
 export const trackerRoutes = new Hono<{ Bindings: Env }>();
 
+/** The one upgrade check: objects trust what the worker forwards (they are not reachable otherwise). */
 function requireUpgrade(request: Request): void {
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
     throw httpError(426, "upgrade_required", "this is a WebSocket tracker: connect with ws:// or wss://");

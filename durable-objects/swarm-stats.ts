@@ -1,5 +1,6 @@
-// D1 queries over live swarm counts. Layer: adapters (functions of D1Database, tested apart from routes).
-import type { SwarmCounts } from "../../protocol/tracker";
+// The tracker's D1 writes and reads of live swarm counts (`swarm_stats`, which the directory ranks by).
+// Layer: adapter (functions of D1Database, tested apart from the objects).
+import type { SwarmCounts } from "../protocol/tracker";
 
 export async function upsertSwarmStats(db: D1Database, infoHash: string, counts: SwarmCounts, now: number): Promise<void> {
   await db

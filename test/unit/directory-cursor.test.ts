@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, fingerprint } from "../../worker/directory/cursor";
+import { decodeCursor, encodeCursor, fingerprint } from "../../worker/directory/rules/cursor";
 
 describe("search cursors", () => {
   const print = fingerprint(['"linux"', "relevance", "desc", undefined, undefined, [], false]);

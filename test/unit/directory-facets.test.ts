@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MAX_SEEDER_BUCKET, bucketFloor, facetTokens, seederBucket } from "../../worker/directory/facets";
-import { parseSearchQuery } from "../../worker/directory/query-language";
+import { MAX_SEEDER_BUCKET, bucketFloor, facetTokens, seederBucket } from "../../worker/directory/rules/facets";
+import { parseSearchQuery } from "../../worker/directory/rules/query-language";
 
 describe("seeder buckets", () => {
   it("are powers of 4, with 0 seeders in no bucket", () => {

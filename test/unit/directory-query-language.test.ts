@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DIRECTORY_LIMITS } from "../../protocol/directory";
-import { parseSearchQuery } from "../../worker/directory/query-language";
+import { parseSearchQuery } from "../../worker/directory/rules/query-language";
 
 function match(input: string): string | null {
   const result = parseSearchQuery(input);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COLUMN_WEIGHTS, boostSql, score, scoreSql, seederBoost } from "../../worker/directory/ranking";
+import { COLUMN_WEIGHTS, boostSql, score, scoreSql, seederBoost } from "../../worker/directory/rules/ranking";
 
 describe("ranking", () => {
   it("boosts live seeders, saturating at twice the text relevance", () => {

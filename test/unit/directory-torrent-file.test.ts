@@ -2,7 +2,7 @@ import bencode from "bencode";
 import createTorrent from "create-torrent";
 import parseTorrent from "parse-torrent";
 import { describe, expect, it } from "vitest";
-import { TorrentFileError, parseTorrentFile } from "../../worker/directory/torrent-file";
+import { TorrentFileError, parseTorrentFile } from "../../worker/directory/rules/torrent-file";
 
 function makeTorrent(input: Parameters<typeof createTorrent>[0], name: string): Promise<Uint8Array> {
   return new Promise((resolve, reject) =>

@@ -190,7 +190,7 @@ describe("a publish that is refused", () => {
   it("rolls back the whole batch when the database refuses a row", async () => {
     const before = await rowCounts();
     // Passes validation but breaks a CHECK constraint in D1 (file lengths must be >= 0): the batch is one transaction.
-    const { publishTorrents } = await import("../../worker/queries/torrents");
+    const { publishTorrents } = await import("../../worker/directory/queries/torrents");
     const db = (env as unknown as Env).DB;
     const entry = (length: number) => ({
       infoHash: randomHash(),
@@ -202,7 +202,7 @@ describe("a publish that is refused", () => {
       description: null,
       torrentFile: null,
     });
-    await expect(publishTorrents(db, [entry(1), entry(-1)], "tokenhash", Date.now())).rejects.toThrow();
+    await expect(publishTorrents(db, [entry(1), entry(-1)], "tokenhash", Date.now(), { wsBase: "ws://directory.test" })).rejects.toThrow();
     expect(await rowCounts()).toEqual(before);
   });
 });

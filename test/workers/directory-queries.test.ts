@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RELEVANCE_POOL } from "../../worker/directory/ranking";
-import { MAX_SEEDER_BUCKET, facetTokens, seederBucket } from "../../worker/directory/facets";
+import { RELEVANCE_POOL } from "../../worker/directory/rules/ranking";
+import { MAX_SEEDER_BUCKET, facetTokens, seederBucket } from "../../worker/directory/rules/facets";
 import { DB, publishOk, randomHash, searchOk, uniqueWord, upsertSwarmStats } from "./directory-helpers";
 
 const live = (complete: number, incomplete = 0) => ({ complete, incomplete, downloaded: 0 });
@@ -107,7 +107,7 @@ describe("relevance over many matches", () => {
 
 describe("search SQL", () => {
   it("stays within D1's limits (100 bound parameters, 5 compound terms) for every sort with every filter", async () => {
-    const { searchTorrents } = await import("../../worker/queries/torrents");
+    const { searchTorrents } = await import("../../worker/directory/queries/search");
     for (const sort of ["relevance", "seeders", "size", "added", "name"] as const) {
       for (const order of ["asc", "desc"] as const) {
         for (const match of ['"love"', null]) {
@@ -132,8 +132,8 @@ describe("search SQL", () => {
             limit: 100,
             after: { key: sort === "name" ? "m" : 3, id: 10 },
             maxId: 1e9,
-          });
-          expect(page.rows).toEqual(expect.any(Array));
+          }, { wsBase: "ws://directory.test" });
+          expect(page.hits).toEqual(expect.any(Array));
           expect(captured[0]!.params.length, `${sort} ${order} ${match}`).toBeLessThanOrEqual(100);
         }
       }

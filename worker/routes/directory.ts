@@ -1,5 +1,7 @@
-// Directory endpoints (issue 3): publish, search, details, .torrent download, delete, patch, stats.
-// Layer: adapter. Parses requests once (protocol/directory.ts), calls pure logic and D1 queries, shapes replies.
+// Directory endpoints: publish, search, details, .torrent download, delete, patch, stats.
+// Layer: adapter (routes only resolve and forward): parses requests once (protocol/directory.ts), applies the
+// directory's rules (worker/directory/rules) and calls its queries (worker/directory/queries), which return
+// the API's objects.
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import {
@@ -10,35 +12,31 @@ import {
   Tags,
   cleanText,
   entryFromWire,
-  magnetLink,
   type PublishEntry,
   type PublishResponse,
-  type SearchHit,
   type SearchResponse,
   type StatsResponse,
-  type TorrentDetails,
-  type TorrentSummary,
 } from "../../protocol/directory";
 import { HexId } from "../../protocol/ids";
 import { describeIssue } from "../../protocol/issues";
-import { decodeCursor, encodeCursor, fingerprint } from "../directory/cursor";
-import { parseSearchQuery } from "../directory/query-language";
-import { bearerToken, keysMatch, newPublisherToken, sha256Hex } from "../directory/secrets";
-import { TorrentFileError, parseTorrentFile } from "../directory/torrent-file";
-import type { Env } from "../env";
-import { httpError } from "../errors";
+import { linksFor } from "../directory/queries/rows";
+import { SearchRefusedError, searchTorrents, type SearchPage } from "../directory/queries/search";
 import {
   deleteTorrent,
   directoryStats,
-  getTorrent,
   getTorrentFileBytes,
-  getTorrentFiles,
   patchTorrent,
   publishTorrents,
-  searchTorrents,
-  type SearchRow,
-  type TorrentRow,
-} from "../queries/torrents";
+  publisherTokenHash,
+  torrentDetails,
+  torrentSummary,
+} from "../directory/queries/torrents";
+import { decodeCursor, encodeCursor, fingerprint } from "../directory/rules/cursor";
+import { parseSearchQuery } from "../directory/rules/query-language";
+import { bearerToken, keysMatch, newPublisherToken, sha256Hex } from "../directory/rules/secrets";
+import { TorrentFileError, parseTorrentFile } from "../directory/rules/torrent-file";
+import type { Env } from "../env";
+import { httpError } from "../errors";
 
 type AppContext = Context<{ Bindings: Env }>;
 
@@ -182,58 +180,16 @@ async function requireToken(c: AppContext): Promise<string> {
   return sha256Hex(token);
 }
 
-// --- response shapes ---
-
-type Links = { wsBase: string };
-
-function links(c: AppContext): Links {
-  const url = new URL(c.req.url);
-  return { wsBase: `${url.protocol === "https:" ? "wss" : "ws"}://${url.host}` };
-}
-
-function magnetFor(row: { info_hash: string; name: string; size: number }, l: Links): string {
-  return magnetLink(row.info_hash, row.name, `${l.wsBase}/announce/${row.info_hash}`, row.size);
-}
-
-function parseTags(json: string): string[] {
-  try {
-    const tags: unknown = JSON.parse(json);
-    return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
-/** The fields a search hit and a torrent's details share. */
-function listing(row: SearchRow | TorrentRow, l: Links) {
-  return {
-    info_hash: row.info_hash,
-    name: row.name,
-    size: row.size,
-    file_count: row.file_count,
-    seeders: row.seeders,
-    leechers: row.leechers,
-    completed: row.completed,
-    added: new Date(row.added_at).toISOString(),
-    tags: parseTags(row.tags),
-    magnet: magnetFor(row, l),
-  };
-}
-
-function hit(row: SearchRow, l: Links): SearchHit {
-  return { ...listing(row, l), score: row.score };
-}
-
-function summary(row: TorrentRow, l: Links): TorrentSummary {
-  return {
-    ...listing(row, l),
-    piece_length: row.piece_length,
-    description: row.description,
-    torrent_url: row.has_torrent_file ? `/api/torrents/${row.info_hash}/torrent` : null,
-  };
+/** Delete and patch are the publisher's alone: 404 when nothing is listed, 403 for another token. */
+async function requireOwner(c: AppContext, infoHash: string, tokenHash: string): Promise<void> {
+  const owner = await publisherTokenHash(c.env.DB, infoHash);
+  if (owner === null) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
+  if (owner !== tokenHash) throw httpError(403, "forbidden", "this token did not publish this torrent");
 }
 
 // --- routes ---
+
+const NOT_LISTED = "no torrent with this info hash in the directory";
 
 directoryRoutes.post("/torrents", async (c) => {
   await requirePublishKey(c);
@@ -246,14 +202,10 @@ directoryRoutes.post("/torrents", async (c) => {
     throw httpError(413, "too_many_files", `at most ${DIRECTORY_LIMITS.maxFilesPerPublish} files per publish`);
   }
   const token = newPublisherToken();
-  const { rows, dbMs } = await publishTorrents(c.env.DB, unique, await sha256Hex(token), Date.now());
-  const l = links(c);
-  const created = rows.some((row) => row.created === 1);
-  const body: PublishResponse = {
-    token: created ? token : null,
-    entries: rows.map((row) => ({ ...summary(row, l), created: row.created === 1 })),
-  };
-  return c.json(body, created ? 201 : 200, { "server-timing": `db;dur=${dbMs}` });
+  const published = await publishTorrents(c.env.DB, unique, await sha256Hex(token), Date.now(), linksFor(c.req.url));
+  const created = published.entries.some((entry) => entry.created);
+  const body: PublishResponse = { token: created ? token : null, entries: published.entries };
+  return c.json(body, created ? 201 : 200, { "server-timing": `db;dur=${published.dbMs}` });
 });
 
 directoryRoutes.get("/search", async (c) => {
@@ -279,46 +231,27 @@ directoryRoutes.get("/search", async (c) => {
     after = { key: decoded.cursor.key, id: decoded.cursor.id };
     maxId = decoded.cursor.maxId;
   }
-  let page: Awaited<ReturnType<typeof searchTorrents>>;
+  const spec = { match: query.match, sort: params.sort, order, minSize: params.min_size, maxSize: params.max_size, tags, alive: params.alive, limit: params.limit, after, maxId };
+  let page: SearchPage;
   try {
-    page = await searchTorrents(c.env.DB, {
-      match: query.match,
-      sort: params.sort,
-      order,
-      minSize: params.min_size,
-      maxSize: params.max_size,
-      tags,
-      alive: params.alive,
-      limit: params.limit,
-      after,
-      maxId,
-    });
+    page = await searchTorrents(c.env.DB, spec, linksFor(c.req.url));
   } catch (error) {
-    // The query language only emits quoted tokens, so this is a safety net; the SQL text stays in the log.
-    if (/fts5|MATCH/i.test(String(error))) {
-      console.warn("directory: search refused by FTS5", { q: params.q, error: String(error) });
-      throw httpError(400, "bad_query", "the query could not be run; use words, \"phrases\", -exclusions and prefix*");
-    }
-    throw error;
+    if (!(error instanceof SearchRefusedError)) throw error;
+    console.warn("directory: search refused by FTS5", { q: params.q, error: String(error.cause) });
+    throw httpError(400, "bad_query", error.message);
   }
-  const l = links(c);
-  const rows = page.rows.slice(0, params.limit);
-  const last = rows[rows.length - 1];
-  const more = page.rows.length > params.limit && last !== undefined;
   const body: SearchResponse = {
-    hits: rows.map((row) => hit(row, l)),
-    next_cursor: more ? encodeCursor({ key: last.sort_key, id: last.id, maxId: page.maxId ?? last.id, fingerprint: print }) : null,
+    hits: page.hits,
+    next_cursor: page.next ? encodeCursor({ ...page.next, maxId: page.maxId ?? page.next.id, fingerprint: print }) : null,
   };
   // Server-Timing: how much of the answer was the database (the search benchmark reads it).
   return c.json(body, 200, { "server-timing": `db;dur=${page.dbMs}` });
 });
 
 directoryRoutes.get("/torrents/:hash", async (c) => {
-  const infoHash = infoHashParam(c);
-  const row = await getTorrent(c.env.DB, infoHash);
-  if (!row) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
-  const body: TorrentDetails = { ...summary(row, links(c)), files: await getTorrentFiles(c.env.DB, row.id) };
-  return c.json(body);
+  const details = await torrentDetails(c.env.DB, infoHashParam(c), linksFor(c.req.url));
+  if (!details) throw httpError(404, "not_found", NOT_LISTED);
+  return c.json(details);
 });
 
 directoryRoutes.get("/torrents/:hash/torrent", async (c) => {
@@ -337,10 +270,8 @@ directoryRoutes.get("/torrents/:hash/torrent", async (c) => {
 directoryRoutes.delete("/torrents/:hash", async (c) => {
   const infoHash = infoHashParam(c);
   const tokenHash = await requireToken(c);
-  const row = await getTorrent(c.env.DB, infoHash);
-  if (!row) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
-  if (row.publisher_token_hash !== tokenHash) throw httpError(403, "forbidden", "this token did not publish this torrent");
-  if (!(await deleteTorrent(c.env.DB, infoHash, tokenHash))) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
+  await requireOwner(c, infoHash, tokenHash);
+  if (!(await deleteTorrent(c.env.DB, infoHash, tokenHash))) throw httpError(404, "not_found", NOT_LISTED);
   return c.body(null, 204);
 });
 
@@ -350,13 +281,11 @@ directoryRoutes.patch("/torrents/:hash", async (c) => {
   const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (contentType !== "application/json") throw httpError(415, "unsupported_media_type", "send the changes as application/json");
   const patch = parseOr400(PatchBody, parseJson(await readBody(c.req.raw, MAX_PATCH_BYTES)));
-  const row = await getTorrent(c.env.DB, infoHash);
-  if (!row) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
-  if (row.publisher_token_hash !== tokenHash) throw httpError(403, "forbidden", "this token did not publish this torrent");
-  if (!(await patchTorrent(c.env.DB, infoHash, tokenHash, patch))) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
-  const updated = await getTorrent(c.env.DB, infoHash);
-  if (!updated) throw httpError(404, "not_found", "no torrent with this info hash in the directory");
-  return c.json(summary(updated, links(c)));
+  await requireOwner(c, infoHash, tokenHash);
+  if (!(await patchTorrent(c.env.DB, infoHash, tokenHash, patch))) throw httpError(404, "not_found", NOT_LISTED);
+  const updated = await torrentSummary(c.env.DB, infoHash, linksFor(c.req.url));
+  if (!updated) throw httpError(404, "not_found", NOT_LISTED);
+  return c.json(updated);
 });
 
 directoryRoutes.get("/stats", async (c) => {

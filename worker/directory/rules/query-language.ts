@@ -1,7 +1,7 @@
 // The search query language (docs/directory.md "Query language") → a safe FTS5 MATCH expression.
 // Layer: pure logic. Nothing the user typed reaches FTS5 as syntax: every term becomes a double-quoted
 // string of letters and digits, so NEAR, AND/OR/NOT, ^, column filters and stray quotes are just words.
-import { DIRECTORY_LIMITS } from "../../protocol/directory";
+import { DIRECTORY_LIMITS } from "../../../protocol/directory";
 
 /** One search term: the tokens of a word or "quoted phrase", matched adjacent and in order. */
 export type QueryTerm = { tokens: string[]; prefix: boolean };

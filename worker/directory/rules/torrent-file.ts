@@ -3,7 +3,7 @@
 // standard global in workerd and Node alike).
 /// <reference path="./bencode.d.ts" />
 import bencode from "bencode";
-import { DIRECTORY_LIMITS, cleanText, type PublishFile } from "../../protocol/directory";
+import { DIRECTORY_LIMITS, cleanText, type PublishFile } from "../../../protocol/directory";
 
 export type TorrentFileInfo = {
   infoHash: string;

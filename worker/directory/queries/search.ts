@@ -1,161 +1,12 @@
-// D1 queries of the directory: publish, search, details, delete, patch, stats (issue 3).
-// Layer: adapters (functions of D1Database, tested apart from routes). Every write that touches more than
-// one row is one db.batch(), which D1 runs as a transaction: a publish lands whole or not at all.
-import type { PublishEntry, SearchSort } from "../../protocol/directory";
-import { MAX_SEEDER_BUCKET, facetPhrase, facetTokens, seederBucket } from "../directory/facets";
-import { RELEVANCE_POOL, bm25Sql, boostSql } from "../directory/ranking";
-
-/** The columns every listing shows. `tags` is the JSON array text. */
-export type TorrentRow = {
-  id: number;
-  info_hash: string;
-  name: string;
-  size: number;
-  piece_length: number | null;
-  file_count: number;
-  added_at: number;
-  tags: string;
-  description: string | null;
-  seeders: number;
-  leechers: number;
-  completed: number;
-  has_torrent_file: number;
-};
-
-export type PublishedRow = TorrentRow & { created: number };
-
-const SUMMARY_COLUMNS = `t.id, t.info_hash, t.name, t.size, t.piece_length, t.file_count, t.added_at, t.tags, t.description,
-  t.seeders, t.leechers, t.completed, EXISTS (SELECT 1 FROM torrent_files tf WHERE tf.torrent_id = t.id) AS has_torrent_file`;
-
-/** D1 keeps a bound string under 2 MB; JSON payloads are cut into chunks well below that. */
-const CHUNK_CHARS = 512 * 1024;
-
-function chunkJson<T>(rows: T[]): string[] {
-  const chunks: string[] = [];
-  let current: string[] = [];
-  let chars = 2;
-  for (const row of rows) {
-    const json = JSON.stringify(row);
-    if (current.length > 0 && chars + json.length + 1 > CHUNK_CHARS) {
-      chunks.push(`[${current.join(",")}]`);
-      current = [];
-      chars = 2;
-    }
-    current.push(json);
-    chars += json.length + 1;
-  }
-  if (current.length > 0) chunks.push(`[${current.join(",")}]`);
-  return chunks;
-}
-
-/** Text the full-text index holds for a torrent's files and tags (paths one per line). */
-export function ftsPaths(files: { path: string }[]): string {
-  return files.map((file) => file.path).join("\n");
-}
-
-/**
- * Publishes entries in one transaction. Entries whose info hash is already listed are left as they are
- * (idempotent); the rest are stored with `tokenHash` as their publisher. Returns every entry's row,
- * `created` = 1 for those this call stored, in the order given. Rows this call writes are told apart by `tokenHash`, which is
- * unique per publish, so a concurrent publish of the same hash never gets a second set of files.
- */
-export async function publishTorrents(
-  db: D1Database,
-  entries: PublishEntry[],
-  tokenHash: string,
-  now: number,
-): Promise<{ rows: PublishedRow[]; /** time D1 spent, ms */ dbMs: number }> {
-  const torrents = entries.map((e) => ({
-    h: e.infoHash,
-    n: e.name,
-    s: e.size,
-    p: e.pieceLength,
-    c: e.files.length,
-    t: JSON.stringify(e.tags),
-    d: e.description,
-  }));
-  const files = entries.flatMap((e) => e.files.map((f, i) => [e.infoHash, i, f.path, f.length] as const));
-  const tags = entries.flatMap((e) => e.tags.map((tag) => [e.infoHash, tag] as const));
-  const fts = entries.map((e) => [e.infoHash, ftsPaths(e.files), e.tags.join(" ")] as const);
-
-  const statements: D1PreparedStatement[] = [];
-  for (const chunk of chunkJson(torrents)) {
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO torrents (info_hash, name, size, piece_length, file_count, added_at, publisher_token_hash, tags, description,
-             seeders, leechers, completed)
-           SELECT j.value->>'h', j.value->>'n', j.value->>'s', j.value->>'p', j.value->>'c', ?2, ?3, j.value->>'t', j.value->>'d',
-             coalesce(s.complete, 0), coalesce(s.incomplete, 0), coalesce(s.downloaded, 0)
-           FROM json_each(?1) j LEFT JOIN swarm_stats s ON s.info_hash = j.value->>'h'
-           WHERE true
-           ORDER BY j.key
-           ON CONFLICT (info_hash) DO NOTHING`,
-        )
-        .bind(chunk, now, tokenHash),
-    );
-  }
-  for (const chunk of chunkJson(files)) {
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO files (torrent_id, idx, path, length)
-           SELECT t.id, j.value->>1, j.value->>2, j.value->>3
-           FROM json_each(?1) j JOIN torrents t ON t.info_hash = j.value->>0
-           WHERE t.publisher_token_hash = ?2`,
-        )
-        .bind(chunk, tokenHash),
-    );
-  }
-  for (const chunk of chunkJson(tags)) {
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO torrent_tags (tag, torrent_id)
-           SELECT j.value->>1, t.id FROM json_each(?1) j JOIN torrents t ON t.info_hash = j.value->>0
-           WHERE t.publisher_token_hash = ?2`,
-        )
-        .bind(chunk, tokenHash),
-    );
-  }
-  for (const chunk of chunkJson(fts)) {
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO torrents_fts (rowid, name, paths, tags, facets)
-           SELECT t.id, t.name, j.value->>1, j.value->>2, (SELECT f.facets FROM torrent_facets f WHERE f.id = t.id)
-           FROM json_each(?1) j JOIN torrents t ON t.info_hash = j.value->>0
-           WHERE t.publisher_token_hash = ?2`,
-        )
-        .bind(chunk, tokenHash),
-    );
-  }
-  for (const entry of entries) {
-    if (!entry.torrentFile) continue;
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO torrent_files (torrent_id, data)
-           SELECT id, ?2 FROM torrents WHERE info_hash = ?1 AND publisher_token_hash = ?3`,
-        )
-        .bind(entry.infoHash, entry.torrentFile, tokenHash),
-    );
-  }
-  const hashes = JSON.stringify(entries.map((e) => e.infoHash));
-  statements.push(
-    db
-      .prepare(
-        `SELECT ${SUMMARY_COLUMNS}, t.publisher_token_hash = ?2 AS created
-         FROM json_each(?1) j JOIN torrents t ON t.info_hash = j.value ORDER BY j.key`,
-      )
-      .bind(hashes, tokenHash),
-  );
-  const results = await db.batch<PublishedRow>(statements);
-  return { rows: results[results.length - 1]!.results, dbMs: results.reduce((sum, r) => sum + (r.meta.duration ?? 0), 0) };
-}
+// Search: the SQL plans behind GET /api/search (docs/directory.md "Ranking", "Pagination"), one per sort, each
+// reading as few rows as its order allows. Layer: adapter (functions of D1Database, tested apart from routes).
+import type { SearchHit, SearchSort } from "../../../protocol/directory";
+import { MAX_SEEDER_BUCKET, facetPhrase, facetTokens, seederBucket } from "../rules/facets";
+import { RELEVANCE_POOL, bm25Sql, boostSql } from "../rules/ranking";
+import { HIT_COLUMNS, toSearchHit, type Links, type SearchRow } from "./rows";
 
 export type SearchSpec = {
-  /** A safe FTS5 MATCH expression (worker/directory/query-language.ts), or null for no text filter. */
+  /** A safe FTS5 MATCH expression (worker/directory/rules/query-language.ts), or null for no text filter. */
   match: string | null;
   sort: SearchSort;
   order: "asc" | "desc";
@@ -170,14 +21,6 @@ export type SearchSpec = {
   maxId: number | null;
 };
 
-export type SearchRow = Omit<TorrentRow, "piece_length" | "description" | "has_torrent_file"> & {
-  /** The relevance score under sort=relevance; null under the other sorts, which order by their field. */
-  score: number | null;
-  /** The value the page is ordered by (score, seeders, size, name), for the next cursor. */
-  sort_key: number | string | null;
-};
-
-const HIT_COLUMNS = "t.id, t.info_hash, t.name, t.size, t.file_count, t.added_at, t.tags, t.seeders, t.leechers, t.completed";
 const FTS_FROM = "torrents_fts JOIN torrents t ON t.id = torrents_fts.rowid";
 /** The same join reading only the narrow torrents_rank index (id, seeders, size): for scans that rank or filter. */
 const FTS_RANK_FROM = "torrents_fts JOIN torrents t INDEXED BY torrents_rank ON t.id = torrents_fts.rowid";
@@ -195,22 +38,48 @@ function where(condition: Sql): string {
   return condition.text ? `WHERE ${condition.text}` : "";
 }
 
-/**
- * One page of search hits (limit + 1 rows are read to tell whether another page follows), and the newest
- * torrent id the page could see (for the cursor's pin).
- */
-export async function searchTorrents(
-  db: D1Database,
-  spec: SearchSpec,
-): Promise<{ rows: SearchRow[]; maxId: number | null; /** time D1 spent on the page query, ms */ dbMs: number }> {
+/** A search FTS5 refused to run; the query language should never emit one, so this is a safety net. */
+export class SearchRefusedError extends Error {
+  constructor(cause: unknown) {
+    super("the query could not be run; use words, \"phrases\", -exclusions and prefix*", { cause });
+    this.name = "SearchRefusedError";
+  }
+}
+
+export type SearchPage = {
+  hits: SearchHit[];
+  /** Where the next page starts (the last hit's sort key and id), or null on the last page. */
+  next: { key: number | string | null; id: number } | null;
+  /** The newest torrent id the page could see (the cursor's pin). */
+  maxId: number | null;
+  /** Time D1 spent on the page query, ms. */
+  dbMs: number;
+};
+
+/** One page of search hits, as the API returns them. limit + 1 rows are read to tell whether another follows. */
+export async function searchTorrents(db: D1Database, spec: SearchSpec, links: Links): Promise<SearchPage> {
   const page = spec.match === null ? listingSql(spec) : textSql(spec, spec.match);
   const statements = [db.prepare(page.text).bind(...page.params)];
   if (spec.maxId === null) statements.push(db.prepare(`SELECT max(id) AS max_id FROM torrents`));
-  // One batch is one transaction: the pin and the page see the same directory.
-  const [result, max] = await db.batch<Record<string, unknown>>(statements);
+  let results: D1Result<Record<string, unknown>>[];
+  try {
+    // One batch is one transaction: the pin and the page see the same directory.
+    results = await db.batch<Record<string, unknown>>(statements);
+  } catch (error) {
+    if (/fts5|MATCH/i.test(String(error))) throw new SearchRefusedError(error);
+    throw error;
+  }
+  const [result, max] = results;
   const rows = result!.results as SearchRow[];
+  const shown = rows.slice(0, spec.limit);
+  const last = shown[shown.length - 1];
   const maxId = spec.maxId ?? ((max?.results[0]?.max_id as number | null | undefined) ?? null);
-  return { rows, maxId, dbMs: result!.meta.duration };
+  return {
+    hits: shown.map((row) => toSearchHit(row, links)),
+    next: rows.length > spec.limit && last ? { key: last.sort_key, id: last.id } : null,
+    maxId: maxId ?? last?.id ?? null,
+    dbMs: result!.meta.duration,
+  };
 }
 
 function pin(spec: SearchSpec, idSql: string): Sql {
@@ -401,83 +270,4 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
       ORDER BY k.score ${dir}, k.id ${dir}`,
     params: [...newestCondition.params, ...liveCondition.params, match, ...after.params, spec.limit + 1],
   };
-}
-
-export async function getTorrent(db: D1Database, infoHash: string): Promise<(TorrentRow & { publisher_token_hash: string }) | null> {
-  return db
-    .prepare(`SELECT ${SUMMARY_COLUMNS}, t.publisher_token_hash FROM torrents t WHERE t.info_hash = ?1`)
-    .bind(infoHash)
-    .first<TorrentRow & { publisher_token_hash: string }>();
-}
-
-export async function getTorrentFiles(db: D1Database, torrentId: number): Promise<{ path: string; length: number }[]> {
-  const { results } = await db
-    .prepare(`SELECT path, length FROM files WHERE torrent_id = ?1 ORDER BY idx`)
-    .bind(torrentId)
-    .all<{ path: string; length: number }>();
-  return results;
-}
-
-/** The published .torrent bytes, or null when the entry came as JSON metadata (or does not exist). */
-export async function getTorrentFileBytes(db: D1Database, infoHash: string): Promise<{ name: string; data: Uint8Array } | null> {
-  const row = await db
-    .prepare(`SELECT t.name, tf.data FROM torrents t JOIN torrent_files tf ON tf.torrent_id = t.id WHERE t.info_hash = ?1`)
-    .bind(infoHash)
-    .first<{ name: string; data: ArrayBuffer | number[] }>();
-  if (!row) return null;
-  return { name: row.name, data: new Uint8Array(row.data) };
-}
-
-/** Deletes an entry whose publisher token hash matches; true when a row went. Files, tags and index follow. */
-export async function deleteTorrent(db: D1Database, infoHash: string, tokenHash: string): Promise<boolean> {
-  const result = await db
-    .prepare(`DELETE FROM torrents WHERE info_hash = ?1 AND publisher_token_hash = ?2`)
-    .bind(infoHash, tokenHash)
-    .run();
-  return result.meta.changes > 0;
-}
-
-/** Changes tags and/or description of an entry whose publisher token hash matches; false when none did. */
-export async function patchTorrent(
-  db: D1Database,
-  infoHash: string,
-  tokenHash: string,
-  patch: { tags?: string[]; description?: string | null },
-): Promise<boolean> {
-  const owned = `SELECT id FROM torrents WHERE info_hash = ?1 AND publisher_token_hash = ?2`;
-  const statements: D1PreparedStatement[] = [];
-  if (patch.description !== undefined) {
-    statements.push(
-      db
-        .prepare(`UPDATE torrents SET description = ?3 WHERE info_hash = ?1 AND publisher_token_hash = ?2`)
-        .bind(infoHash, tokenHash, patch.description || null),
-    );
-  }
-  if (patch.tags !== undefined) {
-    const tags = JSON.stringify(patch.tags);
-    statements.push(
-      db.prepare(`UPDATE torrents SET tags = ?3 WHERE info_hash = ?1 AND publisher_token_hash = ?2`).bind(infoHash, tokenHash, tags),
-      db.prepare(`DELETE FROM torrent_tags WHERE torrent_id IN (${owned})`).bind(infoHash, tokenHash),
-      db
-        .prepare(`INSERT INTO torrent_tags (tag, torrent_id) SELECT j.value, (${owned}) FROM json_each(?3) j WHERE (${owned}) IS NOT NULL`)
-        .bind(infoHash, tokenHash, tags),
-      db.prepare(`UPDATE torrents_fts SET tags = ?3 WHERE rowid IN (${owned})`).bind(infoHash, tokenHash, patch.tags.join(" ")),
-    );
-  }
-  const results = await db.batch(statements);
-  return (results[0]?.meta.changes ?? 0) > 0;
-}
-
-export type DirectoryStats = { torrents: number; live_swarms: number; peers: number; seeders: number; leechers: number };
-
-export async function directoryStats(db: D1Database): Promise<DirectoryStats> {
-  const row = await db
-    .prepare(
-      `SELECT (SELECT value FROM directory_counters WHERE name = 'torrents') AS torrents,
-         count(*) AS live_swarms, coalesce(sum(complete + incomplete), 0) AS peers,
-         coalesce(sum(complete), 0) AS seeders, coalesce(sum(incomplete), 0) AS leechers
-       FROM swarm_stats WHERE complete + incomplete > 0`,
-    )
-    .first<DirectoryStats>();
-  return row ?? { torrents: 0, live_swarms: 0, peers: 0, seeders: 0, leechers: 0 };
 }

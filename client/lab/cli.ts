@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { startLocalWorker, type LocalWorker } from "../../test/support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { boundFor, type Mode } from "./bounds";
 import { startOriginProxy, type OriginProxy } from "./origin-proxy";
 import { completionCdfSpec, diversitySpec, serverVsPeerBytesSpec, timeVsPeersSpec, writePlot } from "./plots";

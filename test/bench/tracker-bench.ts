@@ -18,7 +18,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import type { FromGenerator, GeneratorConfig, ToGenerator, WindowStats } from "./load-generator";
 import { machineCpu, measure, processTree, readCmdline, type ProcInfo } from "./proc-stats";
 

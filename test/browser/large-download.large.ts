@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import parseTorrent from "parse-torrent";
 import type { Torrent } from "webtorrent";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { openPage, requireChromium, type BrowserPage } from "./support/chromium";
 import { nodePeer, publishTorrentFile, torrentOf, type NodePeer } from "./support/node-peers";
 

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import parseTorrent from "parse-torrent";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { PHONE, openPage, requireChromium, unlabelledControls, type BrowserPage } from "./support/chromium";
 import { downloadInNode, nodePeer, publishTorrentFile, randomFile, seedInNode, sha256, type NodePeer } from "./support/node-peers";
 

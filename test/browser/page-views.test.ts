@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { nextEvent } from "../e2e/wait";
-import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { openPage, requireChromium, unlabelledControls, type BrowserPage } from "./support/chromium";
 import {
   downloadedFiles,

@@ -5,7 +5,7 @@ import { Client, type AnnounceResponse, type ScrapeResponse } from "bittorrent-t
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LOOPBACK_RTC } from "../../client/lib/node-peer";
 import { installNodeWebRtcFixes } from "../../client/lib/webrtc-node";
-import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { nextEvent, within } from "./wait";
 
 const REPLY_MS = 10_000;

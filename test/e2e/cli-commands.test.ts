@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { freePort, startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { eventually } from "./wait";
 
 const BIN = fileURLToPath(new URL("../../client/cli/bin.mjs", import.meta.url));

@@ -14,7 +14,7 @@ import { createNodePeer, LOOPBACK_RTC, type NodePeerOptions } from "../../client
 import { installNodeWebRtcFixes } from "../../client/lib/webrtc-node";
 import type { EdgeswarmPeer } from "../../client/lib/peer";
 import type { Progress } from "../../client/lib/progress";
-import { freePort, startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { freePort, startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { eventually } from "./wait";
 
 const KiB = 1024;

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodePeer } from "../../client/lib/node";
 import type { EdgeswarmPeer, PieceStrategy } from "../../client/lib/peer";
 import { heldPieces, pieceDiversity } from "../../client/lib/progress";
-import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 
 const KiB = 1024;
 const PIECE_LENGTH = 16 * KiB; // one block per piece: one request is one piece

@@ -11,7 +11,7 @@ import type { Torrent } from "webtorrent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeClient } from "../../client/lib/node-peer";
 import type { PublishResponse, SearchResponse } from "../../protocol/directory";
-import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { eventually } from "./wait";
 
 /** The swarm pushes at once on a first seeder and on becoming empty; a few seconds covers a loaded machine. */

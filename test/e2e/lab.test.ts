@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientServerBound, peerToPeerBound, type Mode } from "../../client/lab/bounds";
 import { startOriginProxy, type OriginProxy } from "../../client/lab/origin-proxy";
 import { PeerPool, runReal, type RealRunContext, type RealRunSpec } from "../../client/lab/real-run";
-import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 
 const KiB = 1024;
 const LEECHERS = 2;

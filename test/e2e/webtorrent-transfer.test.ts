@@ -10,7 +10,7 @@ import type WebTorrent from "webtorrent";
 import type { Torrent } from "webtorrent";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createNodeClient } from "../../client/lib/node-peer";
-import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { nextEvent } from "./wait";
 
 const MiB = 1024 * 1024;

@@ -3,7 +3,7 @@
 // its answer relayed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLOSE_CODES, TRACKER_LIMITS } from "../../protocol/tracker";
-import { startLocalWorker, type LocalWorker } from "../support/local-worker";
+import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import {
   TrackerSocket,
   announceFrame,

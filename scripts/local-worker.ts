@@ -1,5 +1,5 @@
 // Starts the real local system (`scripts/start.mjs` → wrangler dev → workerd) on a free loopback port with a
-// throwaway state directory, for end-to-end tests and benchmarks. Resolves once wrangler reports Ready.
+// throwaway state directory, for the lab, end-to-end tests and benchmarks. Resolves once wrangler reports Ready.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -18,7 +18,7 @@ export type LocalWorker = {
   stop: () => Promise<void>;
 };
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

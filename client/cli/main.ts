@@ -3,14 +3,21 @@
 import { createRequire } from "node:module";
 import cliProgress from "cli-progress";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { DirectoryClient } from "../lib/directory-client";
+import {
+  DEFAULT_SERVER,
+  DirectoryClient,
+  EdgeswarmError,
+  NotFoundError,
+  UsageError,
+  asEdgeswarmError,
+  formatBytes,
+  formatDuration,
+  normalizeServer,
+  parseTarget,
+  type EdgeswarmPeer,
+} from "../lib/index";
 import { zodParsers } from "../lib/directory-schemas";
-import { DEFAULT_SERVER, normalizeServer } from "../lib/deployment";
-import { EdgeswarmError, NotFoundError, UsageError, asEdgeswarmError } from "../lib/errors";
-import { formatBytes, formatDuration } from "../lib/format";
 import type { NodePeerOptions } from "../lib/node";
-import type { EdgeswarmPeer } from "../lib/peer";
-import { parseTarget } from "../lib/targets";
 import { EXIT, detailsText, exitCodeFor, parseRate, progressFields, searchTable } from "./output";
 
 /** WebTorrent and node-datachannel take a while to load: only the commands that move data load them. */

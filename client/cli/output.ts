@@ -1,9 +1,7 @@
 // What the CLI prints: the search table, a torrent's details, the progress line's fields, exit codes.
 // Layer: client/cli (pure; no I/O here).
 import type { SearchHit, TorrentDetails } from "../../protocol/directory";
-import type { ErrorCode } from "../lib/errors";
-import { formatBytes, formatDuration, formatSpeed } from "../lib/format";
-import type { Progress } from "../lib/progress";
+import { formatBytes, formatDuration, formatSpeed, type ErrorCode, type Progress } from "../lib/index";
 
 /** Exit codes (docs/cli.md). */
 export const EXIT = {

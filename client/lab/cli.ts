@@ -15,7 +15,8 @@ import { PeerPool, runReal } from "./real-run";
 import { recordFromSimulation, toCsv, type RunRecord } from "./records";
 import { checkGoals, renderReport, type EndgameComparison, type LabEnvironment, type LabSettings } from "./report";
 import { simulate, type SimConfig, type Strategy } from "./simulator";
-import { formatBytes, formatRate, parseList, parseRate, parseSize } from "./units";
+import { formatBytes } from "../lib/index";
+import { formatRate, parseList, parseRate, parseSize } from "./units";
 
 const HELP = `npm run lab -- [options]
 
@@ -257,7 +258,7 @@ async function writeOutputs(out: string, results: LabResults): Promise<void> {
   const real = records.filter((r) => r.kind === "real");
   const sim = records.filter((r) => r.kind === "sim");
   const plots: string[] = [];
-  const caption = `${formatBytes(fileBytes)}, u_s ${formatRate(serverUp)}, u ${formatRate(peerUp)}, d ${formatRate(peerDown)}`;
+  const caption = `${formatBytes(fileBytes, { trimZeros: true })}, u_s ${formatRate(serverUp)}, u ${formatRate(peerUp)}, d ${formatRate(peerDown)}`;
   if (real.length > 0) {
     const simAtReal = sim.filter((r) => r.peers <= Math.max(...peers));
     plots.push(...(await writePlot(out, "time-vs-peers", timeVsPeersSpec([...real, ...simAtReal], "Distribution time vs N: real peers, simulator, bounds", caption))));

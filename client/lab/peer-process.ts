@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import type WebTorrent from "webtorrent";
 import type { Torrent, Wire } from "webtorrent";
-import { createNodeClient } from "../lib/node-peer";
+import { createNodeClient } from "../lib/node";
 import type { PeerAssignment, PeerSample, PeerToRunner, RunnerToPeer } from "./peer-messages";
 
 /** The webtorrent 3 methods the lab needs beyond client/types (throttles, BEP 19, the piece bitfield). */

@@ -1,7 +1,8 @@
 // report.md from the lab's records: goals, tables, simulator validation, rarest vs sequential, the tail.
 // Layer: client/lab, pure TypeScript.
 import { redundantBytes, type RunRecord } from "./records";
-import { formatBytes, formatRate } from "./units";
+import { formatBytes } from "../lib/index";
+import { formatRate } from "./units";
 
 export type LabSettings = {
   fileBytes: number;
@@ -101,7 +102,7 @@ export function renderReport(input: {
 
   lines.push("# edgeswarm lab report", "");
   lines.push(
-    `File ${formatBytes(s.fileBytes)} in ${formatBytes(s.pieceBytes)} pieces; server upload u_s = ${formatRate(s.serverUp)}, ` +
+    `File ${formatBytes(s.fileBytes, { trimZeros: true })} in ${formatBytes(s.pieceBytes, { trimZeros: true })} pieces; server upload u_s = ${formatRate(s.serverUp)}, ` +
       `peer upload u = ${formatRate(s.peerUp)}, peer download d = ${formatRate(s.peerDown)}. ` +
       (s.simulateOnly ? `Simulation only, N = ${s.simPeers.join(", ")}.` : `Real peers N = ${s.peers.join(", ")}; modes ${s.modes.join(", ")}; strategies ${s.strategies.join(", ")}; ${s.repeat} repeat(s).`),
     "",

@@ -47,13 +47,6 @@ export function parseList<T>(text: string, parse: (item: string) => T): T[] {
     .map(parse);
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${+(bytes / 2 ** 30).toFixed(2)} GiB`;
-  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(2)} MiB`;
-  if (bytes >= 2 ** 10) return `${+(bytes / 2 ** 10).toFixed(1)} KiB`;
-  return `${bytes} B`;
-}
-
 export function formatRate(bitsPerSecond: number): string {
   if (bitsPerSecond === Infinity) return "unlimited";
   if (bitsPerSecond >= 1e9) return `${+(bitsPerSecond / 1e9).toFixed(3)} Gbit/s`;

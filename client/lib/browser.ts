@@ -13,6 +13,7 @@ import { retryFailedHandshakes } from "./handshake-retry";
 import { resolveOfferGlare } from "./offer-glare";
 import { EdgeswarmPeer, type PeerOptions, type PeerPlatform } from "./peer";
 import { verifyPieces, webCryptoSha1, type VerifyResult } from "./piece-verify";
+import { announceOnSwarmSockets } from "./swarm-announce";
 
 export * from "./index";
 
@@ -34,24 +35,42 @@ export function createBrowserPeer(options: BrowserPeerOptions): EdgeswarmPeer {
   return new EdgeswarmPeer({ ...options, server }, browserPlatform(options));
 }
 
+export type BrowserClientOptions = {
+  WebTorrent: WebTorrentConstructor;
+  rtc: Pick<PeerRtcConfig, "iceServers">;
+  uploadLimit?: number;
+  downloadLimit?: number;
+  /** Every torrent announces on this swarm socket URL (and its magnet and .torrent say so); none if absent. */
+  swarmUrl?: (infoHash: string) => string;
+};
+
+/**
+ * A WebTorrent browser client as edgeswarm peers run it: WebRTC only, introduced by trackers, with the
+ * library's fixes for offer glare and failed handshakes. The page uses it directly; `createBrowserPeer` too.
+ */
+export function createBrowserWebTorrent(options: BrowserClientOptions): WebTorrent {
+  const client = new options.WebTorrent({
+    // Browsers pick their own local addresses: only the ICE servers are passed on.
+    tracker: { rtcConfig: { iceServers: options.rtc.iceServers } },
+    // Trackers introduce every peer; the rest would only try outside hosts.
+    dht: false,
+    lsd: false,
+    utPex: false,
+    webSeeds: false,
+    uploadLimit: options.uploadLimit,
+    downloadLimit: options.downloadLimit,
+  });
+  if (options.swarmUrl) announceOnSwarmSockets(client, { swarmUrl: options.swarmUrl, keepOtherTrackers: false });
+  resolveOfferGlare(client);
+  retryFailedHandshakes(client);
+  return client;
+}
+
 export function browserPlatform(options: BrowserPeerOptions): PeerPlatform {
   return {
-    createClient: (rtc: PeerRtcConfig) => {
-      const client = new options.WebTorrent({
-        // Browsers pick their own local addresses: only the ICE servers are passed on.
-        tracker: { rtcConfig: { iceServers: rtc.iceServers } },
-        // Trackers introduce every peer; the rest would only try outside hosts.
-        dht: false,
-        lsd: false,
-        utPex: false,
-        webSeeds: false,
-        uploadLimit: options.uploadLimit,
-        downloadLimit: options.downloadLimit,
-      });
-      resolveOfferGlare(client);
-      retryFailedHandshakes(client);
-      return client;
-    },
+    // EdgeswarmPeer adds the swarm-socket announce itself.
+    createClient: (rtc: PeerRtcConfig) =>
+      createBrowserWebTorrent({ WebTorrent: options.WebTorrent, rtc, uploadLimit: options.uploadLimit, downloadLimit: options.downloadLimit }),
     parsers: options.parsers,
     checkRoom: checkStorage,
     verify: verifyFromStore,

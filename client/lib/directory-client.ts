@@ -82,8 +82,8 @@ export class DirectoryClient {
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 
-  /** One page of hits; a string is the query. */
-  async search(query: SearchQuery | string): Promise<SearchResponse> {
+  /** One page of hits; a string is the query. Aborting `signal` rejects with its AbortError (not a failure). */
+  async search(query: SearchQuery | string, options: { signal?: AbortSignal } = {}): Promise<SearchResponse> {
     const q = typeof query === "string" ? { q: query } : query;
     const params = new URLSearchParams({ q: q.q ?? "" });
     if (q.sort) params.set("sort", q.sort);
@@ -94,7 +94,7 @@ export class DirectoryClient {
     if (q.alive) params.set("alive", "1");
     if (q.limit !== undefined) params.set("limit", String(q.limit));
     if (q.cursor) params.set("cursor", q.cursor);
-    return this.json(this.parsers.search, `/api/search?${params}`);
+    return this.json(this.parsers.search, `/api/search?${params}`, { signal: options.signal });
   }
 
   /** The directory's entry for a torrent with its file list, or null when the directory does not list it. */
@@ -152,9 +152,12 @@ export class DirectoryClient {
 
   private async request(path: string, init: RequestInit): Promise<Response> {
     const url = this.deployment.api(path);
+    const caller = init.signal ?? undefined;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
-      return await this.fetchImpl(url, { ...init, signal: init.signal ?? AbortSignal.timeout(this.timeoutMs) });
+      return await this.fetchImpl(url, { ...init, signal: caller ? AbortSignal.any([caller, timeout]) : timeout });
     } catch (error) {
+      if (caller?.aborted) throw caller.reason ?? error;
       const origin = this.deployment.origin;
       if (isTimeout(error)) throw new ServerUnreachableError(`the edgeswarm server at ${origin} did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { cause: error });
       throw new ServerUnreachableError(`cannot reach the edgeswarm server at ${origin}${networkReason(error)}`, { cause: error });

@@ -1,6 +1,7 @@
 // The client library's platform-neutral surface: the peer core, the directory client, targets, progress,
 // formatting and errors. Import a platform entry instead to get a working peer: `node.ts` (Node) or
-// `browser.ts` (browsers, with WebTorrent's browser build injected). Layer: client/lib.
+// `browser.ts` (browsers, with WebTorrent's browser build injected); `directory-schemas.ts` adds the full zod
+// reply checks where bundle size does not matter. These four are the library's entries. Layer: client/lib.
 export { EdgeswarmPeer, Download } from "./peer";
 export type {
   DownloadEvents,
@@ -25,5 +26,6 @@ export { countHeld, heldPieces, pieceDiversity, progressOf } from "./progress";
 export type { Progress, TorrentLike } from "./progress";
 export { verifyPieces, webCryptoSha1 } from "./piece-verify";
 export type { PieceLayout, Sha1, VerifyResult } from "./piece-verify";
-export { formatBytes, formatDuration, formatSpeed } from "./format";
+export { formatAge, formatBytes, formatDuration, formatPercent, formatSpeed, plural } from "./format";
+export type { ByteFormat, DurationFormat } from "./format";
 export * from "./errors";

@@ -1,9 +1,8 @@
 // The page's state: the WebTorrent client, the torrents this tab holds and what it knows about them, and the
 // actions the views share (download, seed, remove). Layer: client/web.
 import type { TorrentDetails } from "../../protocol/directory";
+import type { Deployment, DirectoryClient } from "../lib/browser";
 import { DEFAULT_STRATEGY, type BrowserClient, type BrowserTorrent, type SeedOptions } from "./browser-peer";
-import { magnetFor, shareLink, trackerUrls } from "./links";
-import type { DirectoryApi } from "./directory-api";
 import { FileChunkStore, pieceLengthFor } from "./file-chunk-store";
 import { claimStore, storageEstimate } from "./opfs-stores";
 import { formatBytes } from "./format";
@@ -29,9 +28,9 @@ export class App {
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    readonly api: DirectoryApi,
+    readonly api: DirectoryClient,
     readonly client: BrowserClient,
-    readonly origin: string,
+    readonly site: Deployment,
     /** Whether the service-worker stream server runs (else saving goes through Blobs). */
     readonly streaming: boolean,
   ) {}
@@ -46,13 +45,13 @@ export class App {
   }
 
   shareLink(infoHash: string): string {
-    return shareLink(this.origin, infoHash);
+    return this.site.shareLink(infoHash);
   }
 
   magnetOf(infoHash: string): string {
     const held = this.held.get(infoHash);
     if (held?.magnet) return held.magnet;
-    return magnetFor(infoHash, this.origin, held?.torrent.name || undefined, held?.torrent.length || undefined);
+    return this.site.magnet(infoHash, held?.torrent.name || undefined, held?.torrent.length || undefined);
   }
 
   /** Joins a torrent's swarm and downloads it into browser storage (OPFS). */
@@ -64,13 +63,13 @@ export class App {
     try {
       if (details) await this.checkRoom(details.size);
       // The published .torrent gives the metadata at once; a bare magnet waits for a peer to send it.
-      const torrentId = details?.torrent_url ? await this.api.torrentFile(details.torrent_url) : (details?.magnet ?? magnetFor(infoHash, this.origin));
+      const torrentId = details?.torrent_url ? await this.api.torrentFile(details.torrent_url) : (details?.magnet ?? this.site.magnet(infoHash));
       if (this.held.has(infoHash)) {
         release();
         return this.held.get(infoHash)!;
       }
       const torrent = this.client.add(torrentId, {
-        announce: [trackerUrls(this.origin).swarm(infoHash)],
+        announce: [this.site.swarm(infoHash)],
         strategy: DEFAULT_STRATEGY,
         destroyStoreOnDestroy: true,
       }) as unknown as BrowserTorrent;
@@ -106,7 +105,7 @@ export class App {
     if (existing) return existing;
     const held = this.hold(torrent.infoHash, torrent, "seed", null, null, () => undefined);
     try {
-      const published = await this.api.publishTorrentFile(torrent.torrentFile, { tags: options.tags, publishKey: options.publishKey });
+      const published = await this.api.publish(torrent.torrentFile, { tags: options.tags, publishKey: options.publishKey });
       const entry = published.entries.find((e) => e.info_hash === torrent.infoHash);
       if (published.token) localStorage.setItem(`edgeswarm:token:${torrent.infoHash}`, published.token);
       if (entry) {

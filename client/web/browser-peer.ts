@@ -1,12 +1,9 @@
 // The page's WebTorrent client: WebRTC peers introduced by this deployment's tracker, rarest-first piece
 // selection, ICE servers from the deployment, downloads in OPFS, and a service-worker stream server for saving
-// and previews. Layer: client/web (browser; most of it is a candidate for client/lib).
+// and previews. The client itself comes from the library's browser entry. Layer: client/web (browser).
 import WebTorrent from "webtorrent/dist/webtorrent.min.js";
 import type { PieceStrategy, Torrent, TorrentFile, TorrentOptions, Wire } from "webtorrent";
-import { retryFailedHandshakes } from "../lib/handshake-retry";
-import { resolveOfferGlare } from "../lib/offer-glare";
-import { announceOnSwarmSockets } from "../lib/swarm-announce";
-import { trackerUrls } from "./links";
+import { createBrowserWebTorrent, type Deployment } from "../lib/browser";
 
 /** webtorrent's bitfield (the `bitfield` package). */
 export type BitFieldLike = { get(index: number): boolean };
@@ -54,22 +51,11 @@ export const DEFAULT_STRATEGY: PieceStrategy = "rarest";
 
 export const WEBRTC_SUPPORTED: boolean = WebTorrent.WEBRTC_SUPPORT;
 
-export function createBrowserClient(options: { origin: string; iceServers: RTCIceServer[] }): BrowserClient {
-  const client = new WebTorrent({
-    tracker: { rtcConfig: { iceServers: options.iceServers } },
-    // Trackers introduce every peer; the rest would only try outside hosts.
-    dht: false,
-    lsd: false,
-    utPex: false,
-    webSeeds: false,
-  }) as unknown as BrowserClient;
-  const webtorrent = client as unknown as WebTorrent;
+export function createBrowserClient(options: { deployment: Deployment; iceServers: RTCIceServer[] }): BrowserClient {
   // Every torrent announces on its swarm's own socket of this deployment (`/announce/<hash>`), and its magnet
-  // and .torrent say so — also a new seed's, whose hash is only known once hashed (client/lib).
-  announceOnSwarmSockets(webtorrent, { swarmUrl: trackerUrls(options.origin).swarm, keepOtherTrackers: false });
-  resolveOfferGlare(webtorrent);
-  retryFailedHandshakes(webtorrent);
-  return client;
+  // and .torrent say so — also a new seed's, whose hash is only known once hashed.
+  const client = createBrowserWebTorrent({ WebTorrent, rtc: { iceServers: options.iceServers }, swarmUrl: options.deployment.swarm });
+  return client as unknown as BrowserClient;
 }
 
 /**

@@ -2,8 +2,8 @@
 // Boots the WebTorrent client with this deployment's ICE servers and routes `#<info hash>` to a torrent.
 // Layer: client/web (entry point).
 import { App } from "./app";
+import { DirectoryClient, deployment } from "../lib/browser";
 import { WEBRTC_SUPPORTED, createBrowserClient, startStreamServer } from "./browser-peer";
-import { DirectoryApi } from "./directory-api";
 import { byId, setText } from "./dom";
 import { infoHashFromRoute } from "./links";
 import { plural } from "./format";
@@ -22,8 +22,9 @@ function banner(message: string): void {
 }
 
 async function boot(): Promise<void> {
-  const origin = location.origin;
-  const api = new DirectoryApi();
+  const site = deployment(location.origin);
+  // The light reply checks: zod would add ~450 KB to the page (zod 4 classic does not tree-shake).
+  const api = new DirectoryClient(site);
   if (!WEBRTC_SUPPORTED) banner("This browser has no WebRTC data channels: you can search, but not download or share.");
   if (!opfsAvailable()) banner("This browser has no private file system (OPFS): downloads are kept in memory, so keep them small.");
 
@@ -32,10 +33,10 @@ async function boot(): Promise<void> {
     // Stores left by closed tabs; must run before this tab creates any.
     removeOrphanStores().catch(() => 0),
   ]);
-  const client = createBrowserClient({ origin, iceServers: rtc.iceServers });
+  const client = createBrowserClient({ deployment: site, iceServers: rtc.iceServers });
   client.on("error", (error) => banner(`WebTorrent: ${error instanceof Error ? error.message : String(error)}`));
   const streaming = await startStreamServer(client);
-  const app = new App(api, client, origin, streaming);
+  const app = new App(api, client, site, streaming);
 
   const search = new SearchView(byId("search-view"), app);
   const torrentView = new TorrentView(byId("torrent-view"), app);

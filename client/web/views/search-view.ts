@@ -2,7 +2,7 @@
 // Layer: client/web.
 import type { SearchHit, SearchSort } from "../../../protocol/directory";
 import type { App } from "../app";
-import { DirectoryError } from "../directory-api";
+import { EdgeswarmError } from "../../lib/browser";
 import { h, replace, setText } from "../dom";
 import { formatAge, formatBytes, plural } from "../format";
 
@@ -91,7 +91,7 @@ export class SearchView {
     const sort = this.serverSort(q);
     setText(this.status, "Searching…");
     try {
-      const page = await this.app.api.search({ q, sort: sort.sort, order: sort.order, limit: 50, cursor: this.cursor }, controller.signal);
+      const page = await this.app.api.search({ q, sort: sort.sort, order: sort.order, limit: 50, cursor: this.cursor }, { signal: controller.signal });
       if (controller.signal.aborted) return;
       this.hits = reset ? page.hits : [...this.hits, ...page.hits];
       this.cursor = page.next_cursor;
@@ -100,7 +100,7 @@ export class SearchView {
       if (controller.signal.aborted) return;
       this.hits = [];
       this.render(q);
-      setText(this.status, error instanceof DirectoryError ? `Search failed: ${error.message}` : "Search failed.");
+      setText(this.status, error instanceof EdgeswarmError ? `Search failed: ${error.message}` : "Search failed.");
     } finally {
       if (this.inflight === controller) this.inflight = null;
     }

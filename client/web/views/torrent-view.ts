@@ -4,7 +4,7 @@
 import type { TorrentDetails } from "../../../protocol/directory";
 import type { App, Held } from "../app";
 import type { BrowserFile, BrowserTorrent } from "../browser-peer";
-import { DirectoryError } from "../directory-api";
+import { EdgeswarmError } from "../../lib/browser";
 import { copyText, h, replace, setText } from "../dom";
 import { formatAge, formatBytes, formatDuration, formatPercent, formatSpeed, plural } from "../format";
 import { PIECE_CLASS_LABELS, drawPieceMap, pieceAvailability, summarize, type PieceClass } from "../piece-map";
@@ -58,7 +58,7 @@ export class TorrentView {
         this.details = held?.details ?? (await this.app.api.details(infoHash));
       } catch (error) {
         this.details = null;
-        if (!(error instanceof DirectoryError)) throw error;
+        if (!(error instanceof EdgeswarmError)) throw error;
       }
       if (this.infoHash !== infoHash) return;
       this.render();

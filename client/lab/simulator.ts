@@ -18,10 +18,21 @@
 // - discovery through the WebSocket tracker: each announce sends 5 offers to random swarm members, a
 //   connection is up `connectSeconds` later, at most `maxConns` per peer.
 // Cost per step is O(active links); per piece completion O(degree).
+// The parts live in ./sim: the event engine (event-queue), the model (swarm-model), the policies
+// (piece-picker, choker, rates) and sampling (coverage); this module runs them in time.
 
 import { boundFor, type Mode } from "./bounds";
+import { coverageSample, distinctPieces, type CoverageSample } from "./sim/coverage";
+import { EventQueue } from "./sim/event-queue";
+import { planRechoke } from "./sim/choker";
+import { pickEndgamePiece, pickPiece, type Strategy } from "./sim/piece-picker";
+import { seededRandom } from "./sim/random";
+import { RateAllocator } from "./sim/rates";
+import { Link, PeerNode } from "./sim/swarm-model";
 
-export type Strategy = "rarest" | "sequential";
+export type { CoverageSample } from "./sim/coverage";
+export type { Strategy } from "./sim/piece-picker";
+export { seededRandom } from "./sim/random";
 
 export type SimConfig = {
   mode: Mode;
@@ -65,16 +76,6 @@ export type SimConfig = {
   maxSeconds?: number;
 };
 
-export type CoverageSample = {
-  t: number;
-  /** Pieces held by at least one leecher. */
-  distinct: number;
-  /** Copies of the rarest piece among leechers. */
-  minCopies: number;
-  /** Bits the origin has uploaded so far. */
-  serverBits: number;
-};
-
 export type SimResult = {
   config: Required<SimConfig>;
   pieces: number;
@@ -116,297 +117,257 @@ const DEFAULTS = {
   maxSeconds: 0,
 } as const;
 
-/** Mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+const enum EventKind {
+  Join,
+  Announce,
+  Rechoke,
+  ConnectionUp,
 }
-
-class Link {
-  unchoked = false;
-  everInterested = false;
-  /** Pieces `from` has that `to` lacks. */
-  interest = 0;
-  piece = -1;
-  progress = 0;
-  rate = 0;
-  totalBits = 0;
-  /** totalBits of this link and of its reverse at `from`'s last rechoke, for the rate ranking. */
-  snapUp = 0;
-  snapDown = 0;
-  activeIndex = -1;
-  pending = false;
-  reverse: Link | null = null;
-  constructor(
-    readonly from: number,
-    readonly to: number,
-  ) {}
-}
-
-class Node {
-  readonly have: Uint8Array;
-  readonly inFlight: Uint8Array;
-  /** Copies of each piece among connected peers (only kept for leechers). */
-  readonly rarity: Int32Array;
-  haveCount = 0;
-  firstMissing = 0;
-  outLinks: Link[] = [];
-  inLinks: Link[] = [];
-  neighbours = new Set<number>();
-  pendingConns = 0;
-  joined = false;
-  doneAt = Infinity;
-  at95 = Infinity;
-  optimistic: Link | null = null;
-  optimisticTime = 0;
-  lastRechoke = 0;
-  fromServer = 0;
-  fromPeers = 0;
-  uploaded = 0;
-  constructor(
-    pieces: number,
-    readonly up: number,
-    readonly down: number,
-  ) {
-    this.have = new Uint8Array(pieces);
-    this.inFlight = new Uint8Array(pieces);
-    this.rarity = new Int32Array(pieces);
-  }
-}
-
-type Event = { t: number; kind: 0 | 1 | 2 | 3; a: number; b: number };
-// kinds: 0 join, 1 announce, 2 rechoke, 3 connection up
-
-/** Binary min-heap on t. */
-class EventQueue {
-  private heap: Event[] = [];
-  get size(): number {
-    return this.heap.length;
-  }
-  peek(): Event | undefined {
-    return this.heap[0];
-  }
-  push(e: Event): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]!.t <= e.t) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = e;
-  }
-  pop(): Event | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const r = l + 1;
-        const c = r < h.length && h[r]!.t < h[l]!.t ? r : l;
-        if (h[c]!.t >= last.t) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
-  }
-}
+type SimEvent = { t: number; kind: EventKind; a: number; b: number };
 
 export function simulate(input: SimConfig): SimResult {
-  const cfg: Required<SimConfig> = { ...DEFAULTS, ...input };
-  if (!Number.isInteger(cfg.peers) || cfg.peers < 1) throw new RangeError("peers must be an integer ≥ 1");
-  if (!(cfg.pieceBits > 0) || !(cfg.fileBits > 0)) throw new RangeError("fileBits and pieceBits must be > 0");
-  const random = seededRandom(cfg.seed);
-  const P = Math.ceil(cfg.fileBits / cfg.pieceBits);
-  const lastPieceBits = cfg.fileBits - (P - 1) * cfg.pieceBits;
-  const pieceSize = (p: number) => (p === P - 1 ? lastPieceBits : cfg.pieceBits);
-  const N = cfg.peers;
-  const bound = boundFor(cfg.mode, { fileBits: cfg.fileBits, serverUp: cfg.serverUp, peerUp: cfg.peerUp, peerDown: cfg.peerDown, peers: N });
-  const maxSeconds = cfg.maxSeconds > 0 ? cfg.maxSeconds : Math.max(60, 50 * bound);
+  return new SwarmSimulation(input).run();
+}
 
-  const nodes: Node[] = [];
-  nodes.push(new Node(P, cfg.serverUp, Infinity));
-  for (let i = 0; i < N; i++) nodes.push(new Node(P, cfg.peerUp, cfg.peerDown));
-  const origin = nodes[0]!;
-  origin.have.fill(1);
-  origin.haveCount = P;
-  origin.firstMissing = P;
-  origin.doneAt = 0;
-  origin.joined = true;
-  const originIsPeer = cfg.mode === "p2p"; // p2p: the seed is a peer like the others (tracker, choking)
-  const leecherMesh = cfg.mode !== "cs";
+class SwarmSimulation {
+  private readonly cfg: Required<SimConfig>;
+  private readonly random: () => number;
+  /** Pieces P. */
+  private readonly P: number;
+  private readonly lastPieceBits: number;
+  private readonly bound: number;
+  private readonly maxSeconds: number;
+  private readonly nodes: PeerNode[] = [];
+  /** p2p: the seed is a peer like the others (tracker, choking); cs and hybrid: an HTTP origin. */
+  private readonly originIsPeer: boolean;
+  private readonly leecherMesh: boolean;
+  /** cs: one HTTP response carries the file front to back. */
+  private readonly strategy: Strategy;
+  private readonly leecherCopies: Int32Array;
+  private serverUpBits = 0;
+  private peersUpBits = 0;
+  private survivingAfterOneCopy: number | null = null;
+  private remaining: number;
+  private readonly coverage: CoverageSample[] = [];
+  private readonly active: Link[] = [];
+  private readonly pendingLinks: Link[] = [];
+  private readonly events = new EventQueue<SimEvent>();
+  private readonly swarmMembers: number[] = [];
 
-  const leecherCopies = new Int32Array(P);
-  let serverUpBits = 0;
-  let peersUpBits = 0;
-  let survivingAfterOneCopy: number | null = null;
-  let remaining = N;
-  const coverage: CoverageSample[] = [];
+  constructor(input: SimConfig) {
+    const cfg: Required<SimConfig> = { ...DEFAULTS, ...input };
+    if (!Number.isInteger(cfg.peers) || cfg.peers < 1) throw new RangeError("peers must be an integer ≥ 1");
+    if (!(cfg.pieceBits > 0) || !(cfg.fileBits > 0)) throw new RangeError("fileBits and pieceBits must be > 0");
+    this.cfg = cfg;
+    this.random = seededRandom(cfg.seed);
+    this.P = Math.ceil(cfg.fileBits / cfg.pieceBits);
+    this.lastPieceBits = cfg.fileBits - (this.P - 1) * cfg.pieceBits;
+    const N = cfg.peers;
+    this.bound = boundFor(cfg.mode, { fileBits: cfg.fileBits, serverUp: cfg.serverUp, peerUp: cfg.peerUp, peerDown: cfg.peerDown, peers: N });
+    this.maxSeconds = cfg.maxSeconds > 0 ? cfg.maxSeconds : Math.max(60, 50 * this.bound);
+    this.nodes.push(new PeerNode(this.P, cfg.serverUp, Infinity));
+    for (let i = 0; i < N; i++) this.nodes.push(new PeerNode(this.P, cfg.peerUp, cfg.peerDown));
+    const origin = this.nodes[0]!;
+    origin.have.fill(1);
+    origin.haveCount = this.P;
+    origin.firstMissing = this.P;
+    origin.doneAt = 0;
+    origin.joined = true;
+    this.originIsPeer = cfg.mode === "p2p";
+    this.leecherMesh = cfg.mode !== "cs";
+    this.strategy = cfg.mode === "cs" ? "sequential" : cfg.strategy;
+    this.leecherCopies = new Int32Array(this.P);
+    this.remaining = N;
+  }
 
-  const active: Link[] = [];
-  const pendingLinks: Link[] = [];
-  const events = new EventQueue();
+  run(): SimResult {
+    const { cfg, P } = this;
+    if (this.originIsPeer) this.join(0, 0);
+    for (let i = 1; i <= cfg.peers; i++) {
+      const t = cfg.startJitterSeconds > 0 ? this.random() * cfg.startJitterSeconds : 0;
+      this.events.push({ t, kind: EventKind.Join, a: i, b: 0 });
+    }
+    const rates = new RateAllocator(this.nodes);
+    let t = 0;
+    let steps = 0;
+    let nextSample = 0;
+    while (this.remaining > 0 && t < this.maxSeconds) {
+      while (this.events.size > 0 && this.events.peek()!.t <= t) this.handle(this.events.pop()!);
+      if (t >= nextSample) {
+        this.coverage.push(coverageSample(t, this.leecherCopies, this.serverUpBits));
+        nextSample += cfg.sampleSeconds;
+      }
+      while (this.pendingLinks.length > 0) {
+        const l = this.pendingLinks.pop()!;
+        l.pending = false;
+        this.trySelect(l);
+      }
+      const { maxRate, sumRate } = rates.allocate(this.active);
+
+      // step length: a few steps per piece for the average link (a faster one finishes up to two pieces in a
+      // step; each arrival is timed exactly within it), never past the next event or sample
+      let dt = maxRate > 0 ? Math.min(cfg.pieceBits / (sumRate / this.active.length) / cfg.stepsPerPiece, (MAX_PIECES_PER_STEP * cfg.pieceBits) / maxRate) : Infinity;
+      const nextEvent = this.events.size > 0 ? this.events.peek()!.t : Infinity;
+      // Events (announces, rechokes, connections) are not step boundaries while data moves: with thousands of
+      // peers they come every few ms; they run at the start of the next step instead (late by under a step).
+      if (this.active.length === 0) dt = Math.max(nextEvent - t, 0);
+      dt = Math.min(dt, Math.max(nextSample - t, 1e-9), this.maxSeconds - t);
+      if (!(dt > 0)) dt = 1e-9;
+      if (dt === Infinity) break; // nothing moves and nothing is scheduled
+      this.advance(t, dt);
+      t += dt;
+      steps++;
+    }
+    this.coverage.push(coverageSample(t, this.leecherCopies, this.serverUpBits));
+
+    const leechers = this.nodes.slice(1);
+    const completionSeconds = leechers.map((n) => n.doneAt);
+    return {
+      config: cfg,
+      pieces: P,
+      distributionSeconds: this.remaining === 0 ? Math.max(...completionSeconds) : Infinity,
+      bound: this.bound,
+      completionSeconds,
+      fromServerBits: leechers.map((n) => n.fromServer),
+      fromPeersBits: leechers.map((n) => n.fromPeers),
+      serverUpBits: this.serverUpBits,
+      peersUpBits: this.peersUpBits,
+      coverage: this.coverage,
+      survivingAfterOneCopy: this.survivingAfterOneCopy,
+      tailSeconds: leechers.map((n) => (n.doneAt < Infinity && n.at95 < Infinity ? n.doneAt - n.at95 : Infinity)),
+      steps,
+    };
+  }
+
+  /** Moves every active link's bits for `dt` (a snapshot: completions start new pieces and drop others). */
+  private advance(t: number, dt: number): void {
+    for (const l of this.active.slice()) {
+      if (l.activeIndex < 0 || l.rate <= 0) continue;
+      let bits = l.rate * dt;
+      let at = t;
+      while (bits > 0 && l.piece >= 0) {
+        const need = this.pieceSize(l.piece) - l.progress;
+        if (bits < need) {
+          this.account(l, bits);
+          l.progress += bits;
+          bits = 0;
+          break;
+        }
+        this.account(l, need);
+        bits -= need;
+        at += need / l.rate;
+        this.receive(l, at);
+        this.deactivate(l);
+        if (!this.trySelect(l)) break; // pipelined: the next piece starts at once
+      }
+    }
+  }
+
+  private pieceSize(p: number): number {
+    return p === this.P - 1 ? this.lastPieceBits : this.cfg.pieceBits;
+  }
+
+  private isDone(n: number): boolean {
+    return this.nodes[n]!.haveCount === this.P;
+  }
 
   // ---- active-link bookkeeping
-  const activate = (l: Link) => {
+
+  private activate(l: Link): void {
     if (l.activeIndex >= 0) return;
-    l.activeIndex = active.length;
-    active.push(l);
-  };
-  const deactivate = (l: Link) => {
+    l.activeIndex = this.active.length;
+    this.active.push(l);
+  }
+
+  private deactivate(l: Link): void {
     const i = l.activeIndex;
     if (i < 0) return;
-    const last = active.pop()!;
+    const last = this.active.pop()!;
     if (last !== l) {
-      active[i] = last;
+      this.active[i] = last;
       last.activeIndex = i;
     }
     l.activeIndex = -1;
-  };
-  const queue = (l: Link) => {
+  }
+
+  private queue(l: Link): void {
     if (l.pending) return;
     l.pending = true;
-    pendingLinks.push(l);
-  };
+    this.pendingLinks.push(l);
+  }
 
-  const isDone = (n: number) => nodes[n]!.haveCount === P;
+  // ---- requests
 
-  // ---- piece selection (webtorrent's, per wire)
-  const pick = (l: Link): number => {
-    const u = nodes[l.from]!;
-    const d = nodes[l.to]!;
-    if (cfg.strategy === "sequential" || cfg.mode === "cs") {
-      // cs: one HTTP response carries the file front to back
-      for (let p = d.firstMissing; p < P; p++) if (u.have[p] && !d.have[p] && !d.inFlight[p]) return p;
-      return -1;
-    }
-    let best = -1;
-    let bestRarity = Infinity;
-    let ties = 0;
-    const rarity = d.rarity;
-    for (let p = d.firstMissing; p < P; p++) {
-      if (!u.have[p] || d.have[p] || d.inFlight[p]) continue;
-      const r = rarity[p]!;
-      if (r < bestRarity) {
-        bestRarity = r;
-        best = p;
-        ties = 1;
-      } else if (r === bestRarity && random() * ++ties < 1) {
-        best = p;
-      }
-    }
-    return best;
-  };
-
-  /** Endgame: a missing piece already in flight from another peer, not yet from this one. */
-  const pickEndgame = (l: Link): number => {
-    const u = nodes[l.from]!;
-    const d = nodes[l.to]!;
-    let best = -1;
-    let fewest = Infinity;
-    for (let p = d.firstMissing; p < P; p++) {
-      if (!u.have[p] || d.have[p]) continue;
-      const flights = d.inFlight[p]!;
-      if (flights === 0) return p; // a free piece after all
-      if (flights < fewest && !inFlightOn(d, p, l.from)) {
-        fewest = flights;
-        best = p;
-      }
-    }
-    return best;
-  };
-  const inFlightOn = (d: Node, p: number, from: number) => {
-    for (const l of d.inLinks) if (l.from === from && l.piece === p) return true;
-    return false;
-  };
-
-  const start = (l: Link, p: number, carry: number) => {
+  private start(l: Link, p: number, carry: number): void {
     l.piece = p;
     l.progress = carry;
-    nodes[l.to]!.inFlight[p]!++;
-    activate(l);
-  };
+    this.nodes[l.to]!.inFlight[p]!++;
+    this.activate(l);
+  }
 
-  const trySelect = (l: Link, carry = 0): boolean => {
+  private trySelect(l: Link, carry = 0): boolean {
     if (!l.unchoked || l.piece >= 0 || l.interest <= 0) return false;
-    let p = pick(l);
-    if (p < 0 && cfg.endgame) {
-      const d = nodes[l.to]!;
-      if (d.haveCount + countInFlight(d) >= P) p = pickEndgame(l);
-    }
+    const u = this.nodes[l.from]!;
+    const d = this.nodes[l.to]!;
+    let p = pickPiece(this.strategy, u, d, this.P, this.random);
+    if (p < 0 && this.cfg.endgame && d.haveCount + d.requestsInFlight() >= this.P) p = pickEndgamePiece(u, l.from, d, this.P);
     if (p < 0) return false;
-    start(l, p, carry);
+    this.start(l, p, carry);
     return true;
-  };
-  const countInFlight = (d: Node) => {
-    let n = 0;
-    for (const l of d.inLinks) if (l.piece >= 0) n++;
-    return n;
-  };
+  }
 
-  const drop = (l: Link) => {
+  private drop(l: Link): void {
     if (l.piece < 0) return;
-    const d = nodes[l.to]!;
+    const d = this.nodes[l.to]!;
     const p = l.piece;
     d.inFlight[p]!--;
     l.piece = -1;
     l.progress = 0;
-    deactivate(l);
+    this.deactivate(l);
     // the piece is free again: the first idle link that can carry it takes it (it is their only new candidate)
     if (d.have[p] || d.inFlight[p]) return;
     for (const other of d.inLinks) {
-      if (other !== l && other.piece < 0 && other.unchoked && !other.pending && other.interest > 0 && nodes[other.from]!.have[p]) {
-        start(other, p, 0);
+      if (other !== l && other.piece < 0 && other.unchoked && !other.pending && other.interest > 0 && this.nodes[other.from]!.have[p]) {
+        this.start(other, p, 0);
         return;
       }
     }
-  };
+  }
 
-  const choke = (l: Link) => {
+  private choke(l: Link): void {
     if (!l.unchoked) return;
     l.unchoked = false;
-    drop(l);
-  };
-  const unchoke = (l: Link) => {
+    this.drop(l);
+  }
+
+  private unchoke(l: Link): void {
     if (l.unchoked) return;
     l.unchoked = true;
-    queue(l);
-  };
+    this.queue(l);
+  }
 
   /** `l.from` has a piece `l.to` lacks. With `p`, that piece is the only new candidate for an idle link. */
-  const interestUp = (l: Link, p = -1) => {
+  private interestUp(l: Link, p = -1): void {
     l.interest++;
     if (!l.everInterested) {
       l.everInterested = true;
       l.unchoked = true; // wire.once('interested', () => wire.unchoke())
-      queue(l);
+      this.queue(l);
       return;
     }
     if (!l.unchoked || l.piece >= 0 || l.pending) return;
     // An idle unchoked link had no free candidate; now `p` is the only possible one (O(1), no scan).
     if (p >= 0) {
-      if (!nodes[l.to]!.inFlight[p]) start(l, p, 0);
-      else if (cfg.endgame) queue(l);
-    } else queue(l);
-  };
+      if (!this.nodes[l.to]!.inFlight[p]) this.start(l, p, 0);
+      else if (this.cfg.endgame) this.queue(l);
+    } else this.queue(l);
+  }
 
   // ---- piece arrival
-  const receive = (l: Link, t: number) => {
-    const v = l.to;
-    const node = nodes[v]!;
+
+  private receive(l: Link, t: number): void {
+    const P = this.P;
+    const node = this.nodes[l.to]!;
     const p = l.piece;
     node.inFlight[p]!--;
     l.piece = -1;
@@ -414,26 +375,45 @@ export function simulate(input: SimConfig): SimResult {
     node.have[p] = 1;
     node.haveCount++;
     while (node.firstMissing < P && node.have[node.firstMissing]) node.firstMissing++;
-    leecherCopies[p]!++;
+    this.leecherCopies[p]!++;
     if (node.at95 === Infinity && node.haveCount >= 0.95 * P) node.at95 = t;
     if (node.haveCount === P) {
       node.doneAt = t;
-      remaining--;
+      this.remaining--;
     }
     // endgame: cancel the same piece in flight from other peers
-    if (cfg.endgame && node.inFlight[p]! > 0) for (const other of node.inLinks) if (other.piece === p) drop(other);
+    if (this.cfg.endgame && node.inFlight[p]! > 0) for (const other of node.inLinks) if (other.piece === p) this.drop(other);
     for (const out of node.outLinks) {
-      const w = nodes[out.to]!;
-      if (!w.have[p]) interestUp(out, p);
+      const w = this.nodes[out.to]!;
+      if (!w.have[p]) this.interestUp(out, p);
       w.rarity[p]!++;
     }
-    for (const inl of node.inLinks) if (nodes[inl.from]!.have[p]) inl.interest--;
-  };
+    for (const inl of node.inLinks) if (this.nodes[inl.from]!.have[p]) inl.interest--;
+  }
+
+  private account(l: Link, bits: number): void {
+    l.totalBits += bits;
+    const d = this.nodes[l.to]!;
+    if (l.from === 0) {
+      d.fromServer += bits;
+      const before = this.serverUpBits;
+      this.serverUpBits += bits;
+      if (before < this.cfg.fileBits && this.serverUpBits >= this.cfg.fileBits && this.survivingAfterOneCopy === null) {
+        this.survivingAfterOneCopy = distinctPieces(this.leecherCopies);
+      }
+    } else {
+      d.fromPeers += bits;
+      this.peersUpBits += bits;
+    }
+    this.nodes[l.from]!.uploaded += bits;
+  }
 
   // ---- connections
-  const connect = (a: number, b: number) => {
-    const na = nodes[a]!;
-    const nb = nodes[b]!;
+
+  private connect(a: number, b: number): void {
+    const P = this.P;
+    const na = this.nodes[a]!;
+    const nb = this.nodes[b]!;
     na.neighbours.add(b);
     nb.neighbours.add(a);
     const ab = new Link(a, b);
@@ -454,26 +434,28 @@ export function simulate(input: SimConfig): SimResult {
         for (let p = 0; p < P; p++) if (from.have[p] && !to.have[p]) interest++;
         if (interest > 0) {
           link.interest = interest - 1;
-          interestUp(link);
+          this.interestUp(link);
         }
       }
     }
-  };
-  const connectOrigin = (leecher: number) => {
-    // cs and hybrid: the origin is an HTTP server — no choking, always "unchoked".
-    const o = origin;
-    const d = nodes[leecher]!;
+  }
+
+  /** cs and hybrid: the origin is an HTTP server — no choking, always "unchoked". */
+  private connectOrigin(leecher: number): void {
+    const o = this.nodes[0]!;
+    const d = this.nodes[leecher]!;
     const link = new Link(0, leecher);
     o.outLinks.push(link);
     d.inLinks.push(link);
     link.unchoked = true;
     link.everInterested = true;
-    link.interest = P - d.haveCount;
-    queue(link);
-  };
+    link.interest = this.P - d.haveCount;
+    this.queue(link);
+  }
 
-  const swarmMembers: number[] = [];
-  const announce = (a: number, t: number) => {
+  /** A tracker announce: offers to random swarm members; each accepted one is a connection a moment later. */
+  private announce(a: number, t: number): void {
+    const { cfg, nodes, swarmMembers } = this;
     const na = nodes[a]!;
     const candidates = swarmMembers.length - 1;
     if (candidates > 0) {
@@ -481,268 +463,66 @@ export function simulate(input: SimConfig): SimResult {
       const chosen = new Set<number>();
       let guard = 0;
       while (chosen.size < want && guard++ < want * 20) {
-        const b = swarmMembers[Math.floor(random() * swarmMembers.length)]!;
+        const b = swarmMembers[Math.floor(this.random() * swarmMembers.length)]!;
         if (b !== a) chosen.add(b);
       }
       for (const b of chosen) {
         const nb = nodes[b]!;
         if (na.neighbours.has(b)) continue;
         if (na.neighbours.size + na.pendingConns >= cfg.maxConns || nb.neighbours.size + nb.pendingConns >= cfg.maxConns) continue;
-        if (isDone(a) && isDone(b)) continue; // two seeds have nothing to say
+        if (this.isDone(a) && this.isDone(b)) continue; // two seeds have nothing to say
         na.pendingConns++;
         nb.pendingConns++;
         na.neighbours.add(b); // reserved: no duplicate offer while connecting
         nb.neighbours.add(a);
-        events.push({ t: t + cfg.connectSeconds, kind: 3, a, b });
+        this.events.push({ t: t + cfg.connectSeconds, kind: EventKind.ConnectionUp, a, b });
       }
     }
-    events.push({ t: t + cfg.announceSeconds, kind: 1, a, b: 0 });
-  };
-
-  // ---- choking (webtorrent _rechoke)
-  const rechoke = (u: number, t: number) => {
-    const node = nodes[u]!;
-    const links = node.outLinks;
-    const span = Math.max(t - node.lastRechoke, 1e-9);
-    node.lastRechoke = t;
-    const ranked = links.map((l) => ({
-      l,
-      down: l.reverse ? (l.reverse.totalBits - l.snapDown) / span : 0,
-      up: (l.totalBits - l.snapUp) / span,
-      r: random(),
-    }));
-    for (const l of links) {
-      l.snapUp = l.totalBits;
-      l.snapDown = l.reverse ? l.reverse.totalBits : 0;
-    }
-    ranked.sort((a, b) => b.down - a.down || b.up - a.up || Number(b.l.unchoked) - Number(a.l.unchoked) || a.r - b.r);
-    if (node.optimisticTime <= 0) node.optimistic = null;
-    else node.optimisticTime--;
-    const interested = (l: Link) => l.interest > 0 && !isDone(l.to);
-    let unchoked = 0;
-    let i = 0;
-    for (; i < ranked.length && unchoked < cfg.uploadSlots - 1; i++) {
-      const l = ranked[i]!.l;
-      if (isDone(l.to) || l === node.optimistic) continue;
-      unchoke(l);
-      if (interested(l)) unchoked++;
-    }
-    const rest = ranked.slice(i).map((x) => x.l);
-    if (node.optimistic === null && cfg.uploadSlots > 0) {
-      const candidates = rest.filter(interested);
-      if (candidates.length > 0) {
-        const chosen = candidates[Math.floor(random() * candidates.length)]!;
-        unchoke(chosen);
-        node.optimistic = chosen;
-        node.optimisticTime = cfg.optimisticRounds;
-      }
-    }
-    for (const l of rest) if (l !== node.optimistic) choke(l);
-    events.push({ t: t + cfg.rechokeSeconds, kind: 2, a: u, b: 0 });
-  };
-
-  // ---- schedule
-  const join = (a: number, t: number) => {
-    const node = nodes[a]!;
-    node.joined = true;
-    node.lastRechoke = t;
-    const inMesh = a === 0 ? originIsPeer : leecherMesh;
-    if (inMesh) {
-      swarmMembers.push(a);
-      announce(a, t);
-      // each torrent's rechoke timer starts when it is ready: a random phase per peer
-      events.push({ t: t + cfg.rechokeSeconds * (0.5 + random()), kind: 2, a, b: 0 });
-    }
-    // cs and hybrid: every leecher also asks the HTTP origin
-    if (a !== 0 && !originIsPeer) events.push({ t: t + cfg.requestSeconds, kind: 3, a: 0, b: a });
-  };
-  if (originIsPeer) join(0, 0);
-  for (let i = 1; i <= N; i++) {
-    const t = cfg.startJitterSeconds > 0 ? random() * cfg.startJitterSeconds : 0;
-    events.push({ t, kind: 0, a: i, b: 0 });
+    this.events.push({ t: t + cfg.announceSeconds, kind: EventKind.Announce, a, b: 0 });
   }
 
-  const handleEvent = (e: Event) => {
+  private rechoke(u: number, t: number): void {
+    const plan = planRechoke(this.nodes[u]!, t, this.cfg, this.random, (n) => this.isDone(n));
+    for (const l of plan.unchoke) this.unchoke(l);
+    for (const l of plan.choke) this.choke(l);
+    this.events.push({ t: t + this.cfg.rechokeSeconds, kind: EventKind.Rechoke, a: u, b: 0 });
+  }
+
+  // ---- schedule
+
+  private join(a: number, t: number): void {
+    const node = this.nodes[a]!;
+    node.joined = true;
+    node.lastRechoke = t;
+    const inMesh = a === 0 ? this.originIsPeer : this.leecherMesh;
+    if (inMesh) {
+      this.swarmMembers.push(a);
+      this.announce(a, t);
+      // each torrent's rechoke timer starts when it is ready: a random phase per peer
+      this.events.push({ t: t + this.cfg.rechokeSeconds * (0.5 + this.random()), kind: EventKind.Rechoke, a, b: 0 });
+    }
+    // cs and hybrid: every leecher also asks the HTTP origin
+    if (a !== 0 && !this.originIsPeer) this.events.push({ t: t + this.cfg.requestSeconds, kind: EventKind.ConnectionUp, a: 0, b: a });
+  }
+
+  private handle(e: SimEvent): void {
     switch (e.kind) {
-      case 0:
-        join(e.a, e.t);
-        break;
-      case 1:
-        announce(e.a, e.t);
-        break;
-      case 2:
-        rechoke(e.a, e.t);
-        break;
-      case 3: {
-        if (e.a === 0 && !originIsPeer) {
-          connectOrigin(e.b);
-          break;
-        }
-        const na = nodes[e.a]!;
-        const nb = nodes[e.b]!;
+      case EventKind.Join:
+        return this.join(e.a, e.t);
+      case EventKind.Announce:
+        return this.announce(e.a, e.t);
+      case EventKind.Rechoke:
+        return this.rechoke(e.a, e.t);
+      case EventKind.ConnectionUp: {
+        if (e.a === 0 && !this.originIsPeer) return this.connectOrigin(e.b);
+        const na = this.nodes[e.a]!;
+        const nb = this.nodes[e.b]!;
         na.pendingConns--;
         nb.pendingConns--;
         na.neighbours.delete(e.b);
         nb.neighbours.delete(e.a);
-        connect(e.a, e.b);
-        break;
+        return this.connect(e.a, e.b);
       }
     }
-  };
-
-  // ---- main loop
-  const upOffer = new Float64Array(N + 1);
-  const downSum = new Float64Array(N + 1);
-  const upUsed = new Float64Array(N + 1);
-  const activeOut = new Int32Array(N + 1);
-  const unsaturatedOut = new Int32Array(N + 1);
-  const downScale = new Float64Array(N + 1);
-  const downUsed = new Float64Array(N + 1);
-
-  let t = 0;
-  let steps = 0;
-  let nextSample = 0;
-  const sample = (at: number) => {
-    let distinct = 0;
-    let minCopies = Infinity;
-    for (let p = 0; p < P; p++) {
-      const c = leecherCopies[p]!;
-      if (c > 0) distinct++;
-      if (c < minCopies) minCopies = c;
-    }
-    coverage.push({ t: at, distinct, minCopies, serverBits: serverUpBits });
-  };
-
-  while (remaining > 0 && t < maxSeconds) {
-    while (events.size > 0 && events.peek()!.t <= t) handleEvent(events.pop()!);
-    if (t >= nextSample) {
-      sample(t);
-      nextSample += cfg.sampleSeconds;
-    }
-    while (pendingLinks.length > 0) {
-      const l = pendingLinks.pop()!;
-      l.pending = false;
-      trySelect(l);
-    }
-
-    // rates
-    for (const l of active) {
-      activeOut[l.from]!++;
-      upUsed[l.from] = 0;
-      downSum[l.to] = 0;
-      downUsed[l.to] = 0;
-      unsaturatedOut[l.from] = 0;
-    }
-    for (const l of active) {
-      const offer = nodes[l.from]!.up / activeOut[l.from]!;
-      upOffer[l.from] = offer;
-      downSum[l.to]! += offer;
-    }
-    for (const l of active) {
-      const d = nodes[l.to]!.down;
-      downScale[l.to] = downSum[l.to]! > d ? d / downSum[l.to]! : 1;
-    }
-    for (const l of active) {
-      l.rate = upOffer[l.from]! * downScale[l.to]!;
-      upUsed[l.from]! += l.rate;
-      downUsed[l.to]! += l.rate;
-      if (downScale[l.to]! >= 1) unsaturatedOut[l.from]!++;
-    }
-    // second pass: upload left by saturated downloaders goes to the others, within their headroom
-    for (const l of active) downSum[l.to] = 0;
-    for (const l of active) {
-      if (downScale[l.to]! < 1 || unsaturatedOut[l.from]! === 0) continue;
-      const extra = (nodes[l.from]!.up - upUsed[l.from]!) / unsaturatedOut[l.from]!;
-      if (extra > 0) downSum[l.to]! += extra;
-    }
-    let maxRate = 0;
-    let sumRate = 0;
-    for (const l of active) {
-      if (downScale[l.to]! >= 1 && unsaturatedOut[l.from]! > 0 && downSum[l.to]! > 0) {
-        const extra = (nodes[l.from]!.up - upUsed[l.from]!) / unsaturatedOut[l.from]!;
-        if (extra > 0) {
-          const headroom = nodes[l.to]!.down - downUsed[l.to]!;
-          const share = Math.max(0, Math.min(1, headroom / downSum[l.to]!));
-          l.rate += extra * share;
-        }
-      }
-      if (l.rate > maxRate) maxRate = l.rate;
-      sumRate += l.rate;
-    }
-    for (const l of active) activeOut[l.from] = 0;
-
-    // step length: a few steps per piece for the average link (a faster one finishes up to two pieces in a
-    // step; each arrival is timed exactly within it), never past the next event or sample
-    let dt = maxRate > 0 ? Math.min(cfg.pieceBits / (sumRate / active.length) / cfg.stepsPerPiece, (MAX_PIECES_PER_STEP * cfg.pieceBits) / maxRate) : Infinity;
-    const nextEvent = events.size > 0 ? events.peek()!.t : Infinity;
-    // Events (announces, rechokes, connections) are not step boundaries while data moves: with thousands of
-    // peers they come every few ms; they run at the start of the next step instead (late by under a step).
-    if (active.length === 0) dt = Math.max(nextEvent - t, 0);
-    dt = Math.min(dt, Math.max(nextSample - t, 1e-9), maxSeconds - t);
-    if (!(dt > 0)) dt = 1e-9;
-    if (dt === Infinity) break; // nothing moves and nothing is scheduled
-
-    // advance (iterate a snapshot: completions start new pieces and drop others)
-    const snapshot = active.slice();
-    for (const l of snapshot) {
-      if (l.activeIndex < 0 || l.rate <= 0) continue;
-      let bits = l.rate * dt;
-      let at = t;
-      while (bits > 0 && l.piece >= 0) {
-        const need = pieceSize(l.piece) - l.progress;
-        if (bits < need) {
-          account(l, bits);
-          l.progress += bits;
-          bits = 0;
-          break;
-        }
-        account(l, need);
-        bits -= need;
-        at += need / l.rate;
-        receive(l, at);
-        deactivate(l);
-        if (!trySelect(l)) break; // pipelined: the next piece starts at once
-      }
-    }
-    t += dt;
-    steps++;
   }
-  sample(t);
-
-  function account(l: Link, bits: number) {
-    l.totalBits += bits;
-    const d = nodes[l.to]!;
-    if (l.from === 0) {
-      d.fromServer += bits;
-      const before = serverUpBits;
-      serverUpBits += bits;
-      if (before < cfg.fileBits && serverUpBits >= cfg.fileBits && survivingAfterOneCopy === null) {
-        let distinct = 0;
-        for (let p = 0; p < P; p++) if (leecherCopies[p]! > 0) distinct++;
-        survivingAfterOneCopy = distinct;
-      }
-    } else {
-      d.fromPeers += bits;
-      peersUpBits += bits;
-    }
-    nodes[l.from]!.uploaded += bits;
-  }
-
-  const leechers = nodes.slice(1);
-  const completionSeconds = leechers.map((n) => n.doneAt);
-  return {
-    config: cfg,
-    pieces: P,
-    distributionSeconds: remaining === 0 ? Math.max(...completionSeconds) : Infinity,
-    bound,
-    completionSeconds,
-    fromServerBits: leechers.map((n) => n.fromServer),
-    fromPeersBits: leechers.map((n) => n.fromPeers),
-    serverUpBits,
-    peersUpBits,
-    coverage,
-    survivingAfterOneCopy,
-    tailSeconds: leechers.map((n) => (n.doneAt < Infinity && n.at95 < Infinity ? n.doneAt - n.at95 : Infinity)),
-    steps,
-  };
 }

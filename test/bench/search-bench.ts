@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
+import { seededRandom } from "../../client/lab/sim/random";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
@@ -25,17 +26,6 @@ const SHARE_LIST = 1000;
 const FILL_CONCURRENCY = 2;
 
 // --- realistic entries: names from word lists with dots, dashes, brackets, years, resolutions ---
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COMMON = (
   "the of and love night day black white red blue dark light last first new old world city river road house " +
@@ -59,7 +49,7 @@ const DISTROS = ["ubuntu", "debian", "fedora", "archlinux", "mint", "opensuse", 
 function vocabulary(): string[] {
   const words = [...COMMON];
   const seen = new Set(words);
-  const random = mulberry32(7);
+  const random = seededRandom(7);
   while (words.length < 20_000) {
     const syllables = 2 + Math.floor(random() * 3);
     const word = Array.from({ length: syllables }, () => SYLLABLES[Math.floor(random() * SYLLABLES.length)]).join("");
@@ -75,7 +65,7 @@ const VOCAB = vocabulary();
 type Entry = { info_hash: string; name: string; piece_length: number; files: { path: string; length: number }[]; tags: string[] };
 
 function generator(seed: number) {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const zipfWord = () => VOCAB[Math.min(VOCAB.length - 1, Math.floor(Math.exp(random() * Math.log(VOCAB.length))) - 1)]!;

@@ -11,8 +11,9 @@ export default defineConfig(async () => {
         main: "./worker/index.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          // A short re-announce interval (peers expire after 2 intervals + 2 s) keeps the expiry test quick.
-          bindings: { TEST_MIGRATIONS: migrations, ANNOUNCE_INTERVAL_SECONDS: "2" },
+          // A short re-announce interval (peers expire after 2 intervals + 2 s) keeps the expiry test quick; a
+          // small swarm ceiling lets the caps test fill a swarm.
+          bindings: { TEST_MIGRATIONS: migrations, ANNOUNCE_INTERVAL_SECONDS: "2", MAX_PEERS_PER_SWARM: "120" },
         },
       }),
     ],

@@ -1,18 +1,40 @@
 // The bindings the tracker's Durable Objects use (wrangler.toml); the worker's own Env extends this, so the
 // tracker never imports the worker. Layer: adapter.
-import type { GatewayObject } from "./gateway-object";
+import { DEFAULT_SWARM_CAPS, type SwarmCaps } from "./swarm/swarm";
 import type { SwarmObject } from "./swarm-object";
 
 export interface TrackerEnv {
   SWARMS: DurableObjectNamespace<SwarmObject>;
-  GATEWAYS: DurableObjectNamespace<GatewayObject>;
   /** The directory's database: swarm objects push their counts to `swarm_stats`, scrape-all reads them. */
   DB: D1Database;
   /** Re-announce interval handed to clients, in seconds (default 120). */
   ANNOUNCE_INTERVAL_SECONDS?: string;
+  /** Peers one swarm holds at most (default 10000). */
+  MAX_PEERS_PER_SWARM?: string;
+  /** Connections one address may hold to one swarm (default 64: users behind one NAT share an address). */
+  MAX_SOCKETS_PER_ADDRESS?: string;
+  /** "1" turns on the cost probe route (`GET /internal/usage`), for the benchmark; never in production. */
+  USAGE_PROBE?: string;
+}
+
+export type TrackerCaps = SwarmCaps & { maxSocketsPerAddress: number };
+
+export const DEFAULT_MAX_SOCKETS_PER_ADDRESS = 64;
+
+function positiveInteger(setting: string | undefined, fallback: number): number {
+  const parsed = Number(setting);
+  return setting !== undefined && setting.trim() !== "" && Number.isFinite(parsed) && parsed >= 1 ? Math.floor(parsed) : fallback;
 }
 
 export function announceIntervalSeconds(env: Pick<TrackerEnv, "ANNOUNCE_INTERVAL_SECONDS">): number {
-  const parsed = Number(env.ANNOUNCE_INTERVAL_SECONDS);
-  return Number.isFinite(parsed) && parsed >= 1 ? Math.floor(parsed) : 120;
+  return positiveInteger(env.ANNOUNCE_INTERVAL_SECONDS, 120);
+}
+
+/** The configurable caps (wrangler.toml [vars]); a setting that is not a positive integer keeps the default. */
+export function trackerCaps(env: TrackerEnv): TrackerCaps {
+  return {
+    maxPeers: positiveInteger(env.MAX_PEERS_PER_SWARM, DEFAULT_SWARM_CAPS.maxPeers),
+    maxPeersPerSocket: DEFAULT_SWARM_CAPS.maxPeersPerSocket,
+    maxSocketsPerAddress: positiveInteger(env.MAX_SOCKETS_PER_ADDRESS, DEFAULT_MAX_SOCKETS_PER_ADDRESS),
+  };
 }

@@ -1,10 +1,11 @@
-// The one socket host both tracker objects build on: it accepts the upgrade the worker forwarded, runs every
+// The socket host the tracker's objects build on: it accepts the upgrade the worker forwarded, runs every
 // runtime entry point (message, close, error, alarm) inside one guard that logs its context and always
-// completes the close, turns outcomes into frames, and caches stubs. Layer: adapter (I/O only).
+// completes the close, and turns outcomes into frames. Layer: adapter (I/O only).
 import { DurableObject } from "cloudflare:workers";
 import { failureFrame, type ClientMessage } from "../protocol/tracker";
 import { ConnectionGuard, closeQuietly, trySend } from "./connection-guard";
 import type { TrackerEnv } from "./env";
+import { meter } from "./usage";
 
 /** Headers the worker adds to a forwarded upgrade (clients cannot set them: the worker overwrites both). */
 export const INFO_HASH_HEADER = "x-edgeswarm-info-hash";
@@ -17,15 +18,6 @@ export const OK: TrackerOutcome = Object.freeze({ ok: true });
 
 export function refuse(reason: string): TrackerOutcome {
   return { ok: false, reason };
-}
-
-/** Sends an outcome down a socket: its frame, or a `failure reason` naming the action and info hash. */
-export function respond(ws: WebSocket, outcome: TrackerOutcome, context: { action?: string; infoHash?: string } = {}): void {
-  if (outcome.ok) {
-    if (outcome.frame !== undefined) trySend(ws, outcome.frame);
-    return;
-  }
-  trySend(ws, failureFrame(outcome.reason, { action: "action" in context ? context.action : "announce", infoHash: context.infoHash }));
 }
 
 /** A retried alarm comes this long after a failed one (the runtime's own retries are not relied on). */
@@ -45,16 +37,32 @@ export abstract class SocketHost<Attachment> extends DurableObject<TrackerEnv> {
   /** Told when the host re-armed the alarm after a failure, for objects that track their alarm time. */
   protected alarmRearmed(_at: number): void {}
 
-  /** Accepts the forwarded upgrade as a hibernatable socket carrying `attachment`. */
-  protected accept(attachment: Attachment): Response {
+  /** Sends without throwing; false when the socket is gone. */
+  protected send(ws: WebSocket, frame: string): boolean {
+    meter.doWsOut++;
+    return trySend(ws, frame);
+  }
+
+  /** Sends an outcome down a socket: its frame, or a `failure reason` naming the action and info hash. */
+  protected respond(ws: WebSocket, outcome: TrackerOutcome, context: { action?: string; infoHash?: string } = {}): void {
+    if (outcome.ok) {
+      if (outcome.frame !== undefined) this.send(ws, outcome.frame);
+      return;
+    }
+    this.send(ws, failureFrame(outcome.reason, { action: "action" in context ? context.action : "announce", infoHash: context.infoHash }));
+  }
+
+  /** Accepts the forwarded upgrade as a hibernatable socket carrying `attachment`; returns our end and the reply. */
+  protected accept(attachment: Attachment): { socket: WebSocket; response: Response } {
     const pair = new WebSocketPair();
     const server = pair[1];
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(attachment);
-    return new Response(null, { status: 101, webSocket: pair[0] });
+    return { socket: server, response: new Response(null, { status: 101, webSocket: pair[0] }) };
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    meter.doWsIn++;
     let infoHash: string | undefined;
     try {
       const verdict = this.frames.check(ws, raw, Date.now());
@@ -67,13 +75,13 @@ export abstract class SocketHost<Attachment> extends DurableObject<TrackerEnv> {
         }
         return;
       }
-      if (verdict.kind === "reply") return void trySend(ws, verdict.frame);
+      if (verdict.kind === "reply") return void this.send(ws, verdict.frame);
       if (verdict.message.kind !== "scrape") infoHash = verdict.message.infoHash;
       await this.onMessage(ws, verdict.message);
     } catch (error) {
       this.log("message handling failed", { infoHash, error });
       // Named like any refusal, so the client can match it to what it sent.
-      respond(ws, refuse("internal error"), { infoHash, action: infoHash ? "announce" : undefined });
+      this.respond(ws, refuse("internal error"), { infoHash, action: infoHash ? "announce" : undefined });
     }
   }
 
@@ -128,29 +136,5 @@ export abstract class SocketHost<Attachment> extends DurableObject<TrackerEnv> {
     } catch {
       return {};
     }
-  }
-}
-
-/** Stubs by key: resolving a stub for every message was measured at ~10% of a gateway's CPU. */
-export class StubCache<Stub> {
-  private readonly stubs = new Map<string, Stub>();
-
-  constructor(private readonly resolve: (key: string) => Stub) {}
-
-  get(key: string): Stub {
-    let stub = this.stubs.get(key);
-    if (!stub) {
-      stub = this.resolve(key);
-      this.stubs.set(key, stub);
-    }
-    return stub;
-  }
-
-  forget(key: string): void {
-    this.stubs.delete(key);
-  }
-
-  get size(): number {
-    return this.stubs.size;
   }
 }

@@ -1,15 +1,18 @@
 // The tracker's D1 writes and reads of live swarm counts (`swarm_stats`, which the directory ranks by).
 // Layer: adapter (functions of D1Database, tested apart from the objects).
 import type { SwarmCounts } from "../protocol/tracker";
+import { meter } from "./usage";
 
 export async function upsertSwarmStats(db: D1Database, infoHash: string, counts: SwarmCounts, now: number): Promise<void> {
-  await db
+  const result = await db
     .prepare(
       `INSERT INTO swarm_stats (info_hash, complete, incomplete, downloaded, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
        ON CONFLICT (info_hash) DO UPDATE SET complete = ?2, incomplete = ?3, downloaded = ?4, updated_at = ?5`,
     )
     .bind(infoHash, counts.complete, counts.incomplete, counts.downloaded, now)
     .run();
+  meter.d1Writes++;
+  meter.d1RowsWritten += result.meta.rows_written ?? 0;
 }
 
 /** The busiest live swarms, at most `limit` of them. */

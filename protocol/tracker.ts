@@ -33,6 +33,8 @@ export const CLOSE_CODES = {
   policyViolation: 1008,
   messageTooBig: 1009,
   internalError: 1011,
+  /** The server side restarted (a deploy, an eviction): reconnect. */
+  serviceRestart: 1012,
 } as const;
 
 export const ANNOUNCE_EVENTS = ["started", "completed", "stopped", "paused", "update"] as const;

@@ -6,9 +6,9 @@ import { labFileRoutes } from "./routes/lab-files";
 import { rtcConfigRoutes } from "./routes/rtc-config";
 import { directoryRoutes } from "./routes/directory";
 import { trackerRoutes } from "./routes/tracker";
+import { usageRoutes } from "./routes/usage";
 
 export { SwarmObject } from "../durable-objects/swarm-object";
-export { GatewayObject } from "../durable-objects/gateway-object";
 
 const app = new Hono<{ Bindings: Env }>();
 app.onError(onError);
@@ -19,5 +19,6 @@ app.route("/", trackerRoutes);
 app.route("/api", directoryRoutes);
 app.route("/api", rtcConfigRoutes);
 app.route("/lab", labFileRoutes);
+app.route("/internal", usageRoutes);
 
 export default app;

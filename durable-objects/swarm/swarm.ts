@@ -26,11 +26,21 @@ export type SwarmConfig = {
   maxPendingOffers: number;
   /** Server cap on offers fanned out per announce. */
   maxFanOut: number;
+  /** Peers one swarm holds at most; a new peer beyond it is refused (memory, and offers for real peers). */
+  maxPeers: number;
+  /** Peer ids one connection may hold in a swarm: its peer, and a restarted client's new id until the old expires. */
+  maxPeersPerSocket: number;
 };
 
-export function swarmConfig(intervalSeconds: number): SwarmConfig {
+export type SwarmCaps = Pick<SwarmConfig, "maxPeers" | "maxPeersPerSocket">;
+
+export const DEFAULT_SWARM_CAPS: SwarmCaps = { maxPeers: 10_000, maxPeersPerSocket: 2 };
+
+export function swarmConfig(intervalSeconds: number, caps: Partial<SwarmCaps> = {}): SwarmConfig {
   const intervalMs = intervalSeconds * 1000;
   return {
+    ...DEFAULT_SWARM_CAPS,
+    ...caps,
     intervalMs,
     // Two missed re-announces (plus slack for slow clients) before a peer is dropped.
     peerTtlMs: 2 * intervalMs + Math.min(15_000, intervalMs),
@@ -82,6 +92,8 @@ export class Swarm<S> {
   private readonly pendingOffers = new Map<string, PendingOffer>();
   /** Unanswered offers per (sender, receiver) pair, to avoid offering both ways at once. */
   private readonly pendingPairs = new Map<string, number>();
+  /** Peers held per connection, for the per-connection cap. */
+  private readonly perSocket = new Map<S, number>();
   private seeders = 0;
   downloaded = 0;
 
@@ -129,6 +141,16 @@ export class Swarm<S> {
       return { ok: true, counts: this.counts(), peer: null, membershipChanged: !!existing, displaced, offers: [] };
     }
 
+    if (!existing) {
+      // Caps are checked before anything is stored: a refused peer leaves no trace.
+      if (this.peers.size >= this.config.maxPeers) return { ok: false, reason: `swarm is full (limit ${this.config.maxPeers} peers)` };
+      if ((this.perSocket.get(input.socket) ?? 0) >= this.config.maxPeersPerSocket) {
+        return { ok: false, reason: `too many peer ids on one connection (limit ${this.config.maxPeersPerSocket} per torrent)` };
+      }
+    } else if (displaced !== null && (this.perSocket.get(input.socket) ?? 0) >= this.config.maxPeersPerSocket) {
+      return { ok: false, reason: `too many peer ids on one connection (limit ${this.config.maxPeersPerSocket} per torrent)` };
+    }
+
     const left = input.event === "completed" ? 0 : input.left;
     const wasSeeder = existing?.left === 0;
     // BEP 3: "completed" is sent once when a download finishes; a peer that started as a seeder never counts.
@@ -138,6 +160,10 @@ export class Swarm<S> {
     if (existing) {
       if (wasSeeder) this.seeders--;
       if (left === 0) this.seeders++;
+      if (existing.socket !== record.socket) {
+        this.countSocket(existing.socket, -1);
+        this.countSocket(record.socket, +1);
+      }
       existing.socket = record.socket;
       existing.addr = record.addr;
       existing.left = record.left;
@@ -274,7 +300,19 @@ export class Swarm<S> {
     else this.pendingPairs.delete(pair);
   }
 
+  /** Peers this connection holds in the swarm. */
+  heldBy(socket: S): number {
+    return this.perSocket.get(socket) ?? 0;
+  }
+
+  private countSocket(socket: S, delta: number): void {
+    const count = (this.perSocket.get(socket) ?? 0) + delta;
+    if (count > 0) this.perSocket.set(socket, count);
+    else this.perSocket.delete(socket);
+  }
+
   private insert(record: PeerRecord<S>): void {
+    this.countSocket(record.socket, +1);
     this.peers.set(record.peerId, record);
     this.position.set(record.peerId, this.order.length);
     this.order.push(record.peerId);
@@ -285,6 +323,7 @@ export class Swarm<S> {
     const record = this.peers.get(peerId);
     if (!record) return;
     if (record.left === 0) this.seeders--;
+    this.countSocket(record.socket, -1);
     this.peers.delete(peerId);
     // Swap-remove keeps `order` dense.
     const index = this.position.get(peerId)!;

@@ -37,7 +37,6 @@ const mf = new Miniflare({
   bindings: { ANNOUNCE_INTERVAL_SECONDS: field("ANNOUNCE_INTERVAL_SECONDS") ?? "120" },
   durableObjects: {
     SWARMS: { className: "SwarmObject", useSQLite: true },
-    GATEWAYS: { className: "GatewayObject", useSQLite: true },
   },
   d1Databases: { DB: field("database_id") ?? "edgeswarm" },
   r2Buckets: ["FILES"], // the lab's file routes; unused by the tracker but bound as in wrangler.toml

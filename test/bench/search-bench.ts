@@ -158,7 +158,7 @@ async function startSystem(): Promise<System> {
     compatibilityFlags: ["nodejs_compat"],
     d1Databases: { DB: DATABASE_ID },
     d1Persist: path.join(stateDir, "v3", "d1"),
-    durableObjects: { SWARMS: "SwarmObject", GATEWAYS: "GatewayObject" },
+    durableObjects: { SWARMS: "SwarmObject" },
     durableObjectsPersist: path.join(stateDir, "v3", "do"),
     cf: false,
   });

@@ -206,6 +206,41 @@ describe("connections holding a peer id", () => {
   });
 });
 
+describe("caps", () => {
+  it("keep at most two peer ids per connection, storing nothing for the refused ones", () => {
+    const swarm = new Swarm<string>(config, seededRandom());
+    const results = Array.from({ length: 50 }, (_, i) => swarm.announce(0, announce({ peerId: `fake-${i}`, socket: "attacker", addr: "x" })));
+    expect(results.filter((r) => r.ok)).toHaveLength(config.maxPeersPerSocket);
+    expect(results[2]).toEqual({ ok: false, reason: expect.stringMatching(/too many peer ids on one connection/) });
+    expect(swarm.size).toBe(2);
+    expect(swarm.heldBy("attacker")).toBe(2);
+    // A peer that leaves frees its place on the connection.
+    swarm.announce(1, announce({ peerId: "fake-0", socket: "attacker", addr: "x", event: "stopped" }));
+    expect(swarm.announce(2, announce({ peerId: "fresh", socket: "attacker", addr: "x" })).ok).toBe(true);
+  });
+
+  it("count a take-over against the connection that takes the peer over", () => {
+    const swarm = new Swarm<string>(config, seededRandom());
+    swarm.announce(0, announce({ peerId: "a", socket: "s1", addr: "x" }));
+    swarm.announce(0, announce({ peerId: "b", socket: "s2", addr: "x" }));
+    swarm.announce(0, announce({ peerId: "c", socket: "s2", addr: "x" }));
+    expect(swarm.announce(1, announce({ peerId: "a", socket: "s2", addr: "x" }))).toMatchObject({ ok: false });
+    expect(swarm.heldBy("s1")).toBe(1);
+    swarm.removeHeldBy("s2", ["c"]);
+    expect(swarm.announce(2, announce({ peerId: "a", socket: "s2", addr: "x" })).ok).toBe(true);
+    expect([swarm.heldBy("s1"), swarm.heldBy("s2")]).toEqual([0, 2]);
+  });
+
+  it("refuse a new peer once the swarm is full, and keep serving the peers it has", () => {
+    const swarm = new Swarm<string>(swarmConfig(120, { maxPeers: 3 }), seededRandom());
+    for (const id of ["a", "b", "c"]) expect(swarm.announce(0, announce({ peerId: id })).ok).toBe(true);
+    expect(swarm.announce(0, announce({ peerId: "d" }))).toEqual({ ok: false, reason: "swarm is full (limit 3 peers)" });
+    expect(swarm.size).toBe(3);
+    const again = swarm.announce(1, announce({ peerId: "a", offerIds: ["o1"], numwant: 1 }));
+    expect(again.ok && again.offers).toHaveLength(1);
+  });
+});
+
 describe("expiry", () => {
   it("drops peers silent past the TTL and keeps the rest", () => {
     const swarm = swarmWith(["old"], 0);

@@ -1,9 +1,8 @@
-// Every runtime entry point of both tracker objects runs inside one guard (durable-objects/socket-host.ts):
+// Every runtime entry point of the swarm object runs inside one guard (durable-objects/socket-host.ts):
 // a failure inside message, close, error or alarm handling is logged, the socket's close still completes, and
 // the swarm goes on serving other peers. Each test makes the object's own code throw, then checks both.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { REMOTE_ADDR_HEADER } from "../../durable-objects/socket-host";
 import { TrackerSocket, bin, hexOf, offers, randomInfoHash } from "./tracker-client";
 
 type Patchable = Record<string, unknown>;
@@ -38,15 +37,6 @@ async function expectSwarmServes(hash: string): Promise<void> {
     a.close();
     b.close();
   }
-}
-
-/** A socket straight into a new gateway object, so the test holds that gateway's stub. */
-async function openGateway() {
-  const stub = env.GATEWAYS.get(env.GATEWAYS.newUniqueId());
-  const res = await stub.fetch("http://gateway.test/", { headers: { Upgrade: "websocket", [REMOTE_ADDR_HEADER]: "192.0.2.7" } });
-  const ws = res.webSocket!;
-  ws.accept();
-  return { socket: TrackerSocket.wrap(ws), stub };
 }
 
 describe("the swarm object's entry points", () => {
@@ -93,41 +83,6 @@ describe("the swarm object's entry points", () => {
     const rearmed = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     expect(rearmed).toBeGreaterThan(Date.now());
     socket.close();
-    await expectSwarmServes(hash);
-  });
-});
-
-describe("the gateway object's entry points", () => {
-  it("answers a failing message with a failure reason, keeps the socket, and keeps serving", async () => {
-    const hash = randomInfoHash();
-    const { socket, stub } = await openGateway();
-    await runInDurableObject(stub, (instance) => throwIn((instance as unknown as { swarms: object }).swarms, "get"));
-    expect(await socket.announce({ info_hash: hash, peer_id: bin("g") })).toMatchObject({ "failure reason": "internal error" });
-    expect(await socket.announce({ info_hash: hash, peer_id: bin("g") })).toMatchObject({ incomplete: 1 });
-    expect(socket.closed).toBeNull();
-    socket.close();
-    await expectSwarmServes(hash);
-  });
-
-  it("completes the close when close handling fails, and keeps serving", async () => {
-    const hash = randomInfoHash();
-    const { socket, stub } = await openGateway();
-    await socket.announce({ info_hash: hash, peer_id: bin("h") });
-    await runInDurableObject(stub, (instance) => throwIn(instance, "onSocketGone"));
-    socket.close();
-    expect((await socket.waitForClose()).code).toBe(1000);
-    await expectSwarmServes(hash);
-  });
-
-  it("closes the socket when error handling fails, and keeps serving", async () => {
-    const hash = randomInfoHash();
-    const { socket, stub } = await openGateway();
-    await socket.announce({ info_hash: hash, peer_id: bin("k") });
-    await runInDurableObject(stub, async (instance, state) => {
-      throwIn(instance, "onSocketGone");
-      await instance.webSocketError(state.getWebSockets()[0]!, new Error("injected socket error"));
-    });
-    expect((await socket.waitForClose()).code).toBe(1011);
     await expectSwarmServes(hash);
   });
 });

@@ -1,5 +1,7 @@
 // The tracker through real WebSockets into workerd: both endpoints, relaying, scrape, cleanup, expiry.
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { SwarmObject } from "../../durable-objects/swarm-object";
 import { TrackerSocket, bin, hexOf, offers, randomInfoHash } from "./tracker-client";
 
 const isOffer = (f: Record<string, unknown>) => f.offer !== undefined;
@@ -103,6 +105,61 @@ describe.each([
     // Its socket stays usable: re-announcing brings it back.
     expect(await silent.announce({ info_hash: hash, peer_id: bin("q"), left: 0 })).toMatchObject({ complete: 1 });
   }, 20_000);
+});
+
+describe("answers from a /announce socket", () => {
+  const answer = (hash: string, from: string, to: string, offerId: string, sdp = "a") =>
+    ({ action: "announce", info_hash: hash, peer_id: bin(from), to_peer_id: bin(to), offer_id: bin(offerId), answer: { type: "answer", sdp } });
+  const failure = (f: Record<string, unknown>) => f["failure reason"] !== undefined;
+
+  it("are relayed once; unsolicited, replayed and cross-swarm answers are refused and reach nobody", async () => {
+    const [hash, other] = [randomInfoHash(), randomInfoHash()];
+    const offerer = await TrackerSocket.open("/announce");
+    const answerer = await TrackerSocket.open("/announce");
+    await answerer.announce({ info_hash: hash, peer_id: bin("b") });
+    await answerer.announce({ info_hash: other, peer_id: bin("b") });
+    await offerer.announce({ info_hash: other, peer_id: bin("a") });
+    await offerer.announce({ info_hash: hash, peer_id: bin("a"), numwant: 1, offers: offers("q") });
+    expect(await answerer.waitFor(isOffer)).toMatchObject({ info_hash: hash, offer_id: bin("q") });
+
+    // Unsolicited: an offer id never relayed to b.
+    answerer.send(answer(hash, "b", "a", "x", "evil"));
+    expect((await answerer.waitFor(failure))["failure reason"]).toMatch(/no matching offer/);
+    // Cross-swarm: the offer was relayed in `hash`; the same ids in `other` match nothing there.
+    answerer.send(answer(other, "b", "a", "q", "evil"));
+    expect(await answerer.waitFor(failure)).toMatchObject({ info_hash: other, "failure reason": expect.stringMatching(/no matching offer/) });
+    // The real answer goes through once; a replay of it is refused.
+    answerer.send(answer(hash, "b", "a", "q", "real"));
+    expect(await offerer.waitFor(isAnswer)).toMatchObject({ info_hash: hash, peer_id: bin("b"), answer: { sdp: "real" } });
+    answerer.send(answer(hash, "b", "a", "q", "replayed"));
+    expect((await answerer.waitFor(failure))["failure reason"]).toMatch(/no matching offer/);
+    await offerer.announce({ info_hash: hash, peer_id: bin("a") });
+    expect(offerer.frames.filter(isAnswer)).toEqual([]);
+  });
+
+  it("lose only the answer in flight when the swarm object is evicted between offer and answer", async () => {
+    const hash = randomInfoHash();
+    const offerer = await TrackerSocket.open("/announce");
+    const answerer = await TrackerSocket.open("/announce");
+    await answerer.announce({ info_hash: hash, peer_id: bin("b") });
+    await offerer.announce({ info_hash: hash, peer_id: bin("a"), numwant: 1, offers: offers("q") });
+    await answerer.waitFor(isOffer);
+    // The runtime's wake-up after an eviction: a new instance over the same sockets and storage.
+    const stub = env.SWARMS.get(env.SWARMS.idFromName(hexOf(hash)));
+    const counts = await runInDurableObject(stub, async (_instance, state) => {
+      const woken = new SwarmObject(state, env);
+      const answererSocket = state.getWebSockets().find((ws) => JSON.stringify(ws.deserializeAttachment()).includes(hexOf(bin("b"))))!;
+      await woken.webSocketMessage(answererSocket, JSON.stringify(answer(hash, "b", "a", "q")));
+      return woken.counts();
+    });
+    // Relayed-offer records live in memory: that answer is refused, the swarm itself is intact.
+    expect((await answerer.waitFor(failure))["failure reason"]).toMatch(/no matching offer/);
+    expect(counts).toMatchObject({ incomplete: 2 });
+    await offerer.announce({ info_hash: hash, peer_id: bin("a"), numwant: 1, offers: offers("r") });
+    await answerer.waitFor((f) => isOffer(f) && f.offer_id === bin("r"));
+    answerer.send(answer(hash, "b", "a", "r", "after"));
+    expect(await offerer.waitFor(isAnswer)).toMatchObject({ answer: { sdp: "after" } });
+  });
 });
 
 describe("one /announce socket", () => {

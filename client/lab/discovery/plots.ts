@@ -166,13 +166,8 @@ export function chordChurnSpec(rows: readonly SearchRow[], peers: number): vl.To
       x: { field: "churn", type: "quantitative", title: "fraction of nodes failed", axis: { format: ".0%" } },
       y: { field: "fraction", type: "quantitative", title: "fraction of lookups", axis: { format: ".0%" } },
       color: { field: "r", type: "nominal", title: "successor list" },
-      strokeDash: {
-        field: "outcome",
-        type: "nominal",
-        title: null,
-        scale: { domain: ["failed", "slower"], range: [[1, 0], [5, 4]] },
-        legend: { symbolType: "stroke", symbolStrokeColor: "black", symbolStrokeWidth: 2 },
-      },
+      // the subtitle says which dash is which: a dash legend beside the colour one rendered without symbols here
+      strokeDash: { field: "outcome", type: "nominal", title: null, scale: { domain: ["failed", "slower"], range: [[1, 0], [5, 4]] }, legend: null },
     },
   } as vl.TopLevelSpec;
 }

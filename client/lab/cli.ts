@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { boundFor, type Mode } from "./bounds";
+import { runSearchLabCommand } from "./discovery/search-lab";
 import { startOriginProxy, type OriginProxy } from "./origin-proxy";
 import { completionCdfSpec, diversitySpec, serverVsPeerBytesSpec, timeVsPeersSpec, writePlot } from "./plots";
 import { PeerPool, runReal } from "./real-run";
@@ -37,6 +38,8 @@ const HELP = `npm run lab -- [options]
   --no-sim            skip the simulator (real runs only)
   --seed N            simulator PRNG seed (default 1)
   --from FILE         no runs: re-render report.md and the plots from a results.json into --out
+  --search            finding content instead (issue 14): central index vs flooding vs supernodes vs Chord,
+                      simulated (no server); writes search.json, search.csv, search.md and plots into --out
   --help
 `;
 
@@ -62,6 +65,7 @@ async function main(): Promise<number> {
       "no-sim": { type: "boolean", default: false },
       seed: { type: "string", default: "1" },
       from: { type: "string" },
+      search: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     allowPositionals: false,
@@ -89,6 +93,10 @@ async function main(): Promise<number> {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`not a positive integer: ${s}`);
     return n;
   };
+  if (values.search) {
+    await runSearchLabCommand({ out: values.out, seed: positiveInt(values.seed) });
+    return 0;
+  }
   const peers = parseList(values.peers, positiveInt).sort((a, b) => a - b);
   const fileBytes = parseSize(values.size);
   const pieceBytes = parseSize(values.piece);

@@ -1,7 +1,7 @@
 // The search lab's runs: one workload per N, answered by the central index, Gnutella flooding, KaZaA
 // supernodes and Chord, summarised into one row per (architecture, N, TTL or churn setting).
 // Layer: client/lab/discovery, pure (the seed comes in; nothing reads a clock).
-import { seededRandom } from "../simulator";
+import { seededRandom } from "../sim/random";
 import { centralQuery, centralState } from "./central";
 import { buildChordRing, chordState, lookup, type ChordRing } from "./chord";
 import { createFlooder } from "./flooding";

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { writePlot } from "../plots";
-import { seededRandom } from "../simulator";
+import { seededRandom } from "../sim/random";
 import { DEFAULT_SEARCH_LAB, runSearchLab, type SearchLabConfig } from "./experiment";
 import { measuredDirectorySummary, REPRESENTATIVE_REQUEST_TARGET, replyBytes, representativeSearchReply } from "./measured-directory";
 import { busiestLoadSpec, chordChurnSpec, chordHopsSpec, latencyVsPeersSpec, messagesVsPeersSpec, recallVsTtlSpec } from "./plots";

@@ -39,7 +39,7 @@ export class AnnounceMux {
     client.addEventListener("error", () => this.guarded("error", () => this.shutDown(CLOSE_CODES.internalError)));
   }
 
-  private onClientFrame(raw: string | ArrayBuffer): void {
+  private onClientFrame(raw: string | ArrayBuffer | Blob): void {
     meter.workerWsIn++;
     const verdict = this.guard.check(this.client, raw, Date.now());
     if (verdict.kind === "close") {

@@ -12,7 +12,8 @@ export class ConnectionGuard {
   // In memory only: after an eviction a connection simply starts with a full bucket.
   private readonly buckets = new WeakMap<WebSocket, TokenBucket>();
 
-  check(ws: WebSocket, raw: string | ArrayBuffer, now: number): GuardVerdict {
+  /** `raw` as the runtime hands it over: a text frame, or a binary one (ArrayBuffer in objects, Blob in the worker). */
+  check(ws: WebSocket, raw: string | ArrayBuffer | Blob, now: number): GuardVerdict {
     let bucket = this.buckets.get(ws);
     if (!bucket) {
       bucket = new TokenBucket(TRACKER_LIMITS.messagesPerSecond, TRACKER_LIMITS.messageBurst, now);
@@ -25,7 +26,7 @@ export class ConnectionGuard {
       return { kind: "reply", frame: failureFrame("rate limit exceeded: slow down") };
     }
     if (typeof raw !== "string") {
-      if (raw.byteLength > TRACKER_LIMITS.maxFrameBytes) {
+      if ((raw instanceof Blob ? raw.size : raw.byteLength) > TRACKER_LIMITS.maxFrameBytes) {
         return { kind: "close", code: CLOSE_CODES.messageTooBig, reason: "frame too large" };
       }
       return { kind: "reply", frame: failureFrame("binary frames are not supported: send JSON text") };

@@ -12,7 +12,13 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // A short re-announce interval (peers expire after 2 intervals + 2 s) keeps the expiry test quick.
-          bindings: { TEST_MIGRATIONS: migrations, ANNOUNCE_INTERVAL_SECONDS: "2" },
+          // TURN_*: GET /api/rtc-config mints TURN credentials, as a deployment with a TURN server does.
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ANNOUNCE_INTERVAL_SECONDS: "2",
+            TURN_SECRET: "workers-test-turn-secret",
+            TURN_URLS: "turn:turn.test:3478?transport=udp,turn:turn.test:3478?transport=tcp",
+          },
         },
       }),
     ],

@@ -13,6 +13,7 @@ import { retryFailedHandshakes } from "./handshake-retry";
 import { resolveOfferGlare } from "./offer-glare";
 import { EdgeswarmPeer, type PeerOptions, type PeerPlatform } from "./peer";
 import { verifyPieces, webCryptoSha1, type VerifyResult } from "./piece-verify";
+import { setClientIceServers } from "./rtc-refresh";
 
 export * from "./index";
 
@@ -52,6 +53,7 @@ export function browserPlatform(options: BrowserPeerOptions): PeerPlatform {
       retryFailedHandshakes(client);
       return client;
     },
+    setIceServers: setClientIceServers,
     parsers: options.parsers,
     checkRoom: checkStorage,
     verify: verifyFromStore,

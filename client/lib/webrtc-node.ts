@@ -174,7 +174,7 @@ export function withoutCandidates(sdp: string): { sdp: string; candidates: HeldC
  * so a TURN REST username (`<expiry>:<id>`, issue 16) would reach the TURN server cut short and be refused.
  * libdatachannel percent-decodes both parts, so percent-encoding them here carries any username through.
  */
-export function libdatachannelIceServers<T extends { username?: string; credential?: unknown }>(servers: readonly T[]): T[] {
+export function libdatachannelIceServers<T extends { urls: string | string[]; username?: string; credential?: unknown }>(servers: readonly T[]): T[] {
   return servers.map((server) =>
     typeof server.username === "string" && typeof server.credential === "string"
       ? { ...server, username: encodeURIComponent(server.username), credential: encodeURIComponent(server.credential) }

@@ -71,7 +71,8 @@ export async function startCoturn(
 
   const waitUntil = <T>(read: (log: string) => T | undefined, timeoutMs: number, what: string) =>
     new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for coturn to log ${what}; its log:\n${log}`)), timeoutMs);
+      const timeout = () => finish(new Error(`timed out after ${timeoutMs} ms waiting for coturn to log ${what}; its log:\n${log}`));
+      const timer = setTimeout(timeout, timeoutMs);
       const onExit = (code: number | null) => finish(new Error(`coturn exited (${code}) before logging ${what}; its log:\n${log}`));
       const check = () => {
         const value = read(log);
@@ -139,7 +140,8 @@ export async function startCoturn(
         }
       }`,
     );
-    await waitForLog(new RegExp(`UDP listener opened on\\s*:\\s*${options.address.replace(/\./g, "\\.")}:${port}`), options.timeoutMs ?? 10_000, "its UDP listener");
+    const listening = new RegExp(`UDP listener opened on\\s*:\\s*${options.address.replace(/\./g, "\\.")}:${port}`);
+    await waitForLog(listening, options.timeoutMs ?? 10_000, "its UDP listener");
   } catch (error) {
     await stop();
     throw error;

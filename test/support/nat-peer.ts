@@ -38,7 +38,8 @@ const emit = (event: NatPeerEvent) => process.stdout.write(`${JSON.stringify({ m
 
 const command = JSON.parse(process.argv[2] ?? "{}") as NatPeerCommand;
 // NAT_PEER_DEBUG=Debug|Verbose: libdatachannel's own log (ICE, TURN) on stdout, among the reports, to debug.
-if (process.env.NAT_PEER_DEBUG) (await import("node-datachannel")).initLogger(process.env.NAT_PEER_DEBUG as "Debug", (level, message) => console.log(`[rtc ${level}] ${message}`));
+const debugLevel = process.env.NAT_PEER_DEBUG as "Debug" | "Verbose" | undefined;
+if (debugLevel) (await import("node-datachannel")).initLogger(debugLevel, (level, message) => console.log(`[rtc ${level}] ${message}`));
 let peer: EdgeswarmPeer | null = null;
 
 process.stdin.resume();
@@ -68,7 +69,8 @@ if (command.role === "gather") {
     const download = peer.download(command.magnet, { path: command.out });
     download.result.then(
       (result) => emit({ event: "done", path: `${result.path}/${result.files[0]!.path}`, verified: result.verified?.ok ?? null }),
-      (error: { code?: string; message?: string }) => emit({ event: "failed", code: error.code ?? "unknown", message: error.message ?? String(error) }),
+      (error: { code?: string; message?: string }) =>
+        emit({ event: "failed", code: error.code ?? "unknown", message: error.message ?? String(error) }),
     );
   }
 }

@@ -12,8 +12,15 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // A short re-announce interval (peers expire after 2 intervals + 2 s) keeps the expiry test quick; a
-          // small swarm ceiling lets the caps test fill a swarm.
-          bindings: { TEST_MIGRATIONS: migrations, ANNOUNCE_INTERVAL_SECONDS: "2", MAX_PEERS_PER_SWARM: "120" },
+          // small swarm ceiling lets the caps test fill a swarm. TURN_*: GET /api/rtc-config mints TURN
+          // credentials, as a deployment with a TURN server does.
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ANNOUNCE_INTERVAL_SECONDS: "2",
+            MAX_PEERS_PER_SWARM: "120",
+            TURN_SECRET: "workers-test-turn-secret",
+            TURN_URLS: "turn:turn.test:3478?transport=udp,turn:turn.test:3478?transport=tcp",
+          },
         },
       }),
     ],

@@ -8,6 +8,14 @@ export interface Env extends TrackerEnv {
   LAB_KEY?: string;
   /** JSON array of RTCIceServer objects (STUN/TURN) handed to peers by GET /api/rtc-config. */
   ICE_SERVERS?: string;
+  /** Secret shared with the TURN server (coturn `static-auth-secret`); set = mint short-lived TURN credentials. */
+  TURN_SECRET?: string;
+  /** Comma-separated turn:/turns: URLs the minted credentials are for. */
+  TURN_URLS?: string;
+  /** Lifetime of minted TURN credentials, seconds (default 3600, at most 86400). */
+  TURN_TTL_SECONDS?: string;
+  /** Per-address limit on minting TURN credentials (wrangler.toml `[[ratelimits]]`). */
+  RTC_CONFIG_LIMITER?: RateLimit;
   /** When set, publishing to the directory requires this key. */
   PUBLISH_KEY?: string;
 }

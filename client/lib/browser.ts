@@ -13,6 +13,7 @@ import { retryFailedHandshakes } from "./handshake-retry";
 import { resolveOfferGlare } from "./offer-glare";
 import { EdgeswarmPeer, type PeerOptions, type PeerPlatform } from "./peer";
 import { verifyPieces, webCryptoSha1, type VerifyResult } from "./piece-verify";
+import { setClientIceServers } from "./rtc-refresh";
 import { announceOnSwarmSockets } from "./swarm-announce";
 
 export * from "./index";
@@ -71,6 +72,7 @@ export function browserPlatform(options: BrowserPeerOptions): PeerPlatform {
     // EdgeswarmPeer adds the swarm-socket announce itself.
     createClient: (rtc: PeerRtcConfig) =>
       createBrowserWebTorrent({ WebTorrent: options.WebTorrent, rtc, uploadLimit: options.uploadLimit, downloadLimit: options.downloadLimit }),
+    setIceServers: setClientIceServers,
     parsers: options.parsers,
     checkRoom: checkStorage,
     verify: verifyFromStore,

@@ -6,7 +6,8 @@ import type { PieceStrategy, RtcConfig } from "webtorrent";
 import { LOOPBACK_RTC as LOOPBACK } from "./deployment";
 import { retryFailedHandshakes, type HandshakeRetryOptions } from "./handshake-retry";
 import { resolveOfferGlare } from "./offer-glare";
-import { installNodeWebRtcFixes } from "./webrtc-node";
+import { setClientIceServers } from "./rtc-refresh";
+import { installNodeWebRtcFixes, libdatachannelIceServers } from "./webrtc-node";
 
 export type { PieceStrategy, RtcConfig };
 
@@ -40,7 +41,7 @@ export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
     maxConns: options.maxConns,
     uploadLimit: options.uploadLimit,
     downloadLimit: options.downloadLimit,
-    tracker: { rtcConfig: { ...(options.rtc ?? LOOPBACK_RTC) } },
+    tracker: { rtcConfig: forLibdatachannel(options.rtc ?? LOOPBACK_RTC) },
     // WebRTC only. webtorrent still opens a TCP listener (on 0.0.0.0) that nothing dials with these off.
     dht: false,
     lsd: false,
@@ -54,6 +55,16 @@ export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
   resolveOfferGlare(client);
   if (options.handshakeRetry !== false) retryFailedHandshakes(client, options.handshakeRetry);
   return client;
+}
+
+/** Hands fresh ICE servers (e.g. renewed TURN credentials) to the client's next connections. */
+export function setNodeIceServers(client: WebTorrent, iceServers: RTCIceServer[]): void {
+  setClientIceServers(client, libdatachannelIceServers(iceServers));
+}
+
+/** A copy (the client's own object, which refreshes change in place) with TURN credentials escaped. */
+function forLibdatachannel(rtc: RtcConfig): RtcConfig {
+  return { ...rtc, iceServers: libdatachannelIceServers(rtc.iceServers ?? []) };
 }
 
 /** Torrents added (or seeded: `seed` goes through `add`) without a `strategy` get this one. */

@@ -12,7 +12,7 @@ import type { PeerRtcConfig } from "./deployment";
 import { zodParsers } from "./directory-schemas";
 import { DiskError, describeDiskError, diskErrorCode } from "./errors";
 import { formatBytes } from "./format";
-import { createNodeClient, type NodeClientOptions } from "./node-peer";
+import { createNodeClient, setNodeIceServers, type NodeClientOptions } from "./node-peer";
 import { EdgeswarmPeer, type PeerOptions, type PeerPlatform, type SeedOptions } from "./peer";
 import { verifyPieces, type VerifyResult } from "./piece-verify";
 
@@ -47,6 +47,7 @@ export function nodePlatform(options: NodePeerOptions = {}): PeerPlatform {
         downloadLimit: options.downloadLimit,
         handshakeRetry: options.handshakeRetry,
       }),
+    setIceServers: setNodeIceServers,
     parsers: zodParsers,
     prepareSeed,
     prepareDownload,

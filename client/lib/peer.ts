@@ -12,6 +12,7 @@ import { EdgeswarmError, NoPeersError, NotFoundError, StoppedError, Verification
 import { formatDuration } from "./format";
 import type { VerifyResult } from "./piece-verify";
 import { progressOf, type Progress, type TorrentLike } from "./progress";
+import { keepRtcConfigFresh } from "./rtc-refresh";
 import { announceOnSwarmSockets } from "./swarm-announce";
 import { parseTarget, type Target } from "./targets";
 
@@ -46,6 +47,8 @@ export type PeerOptions = {
 export type PeerPlatform = {
   /** A WebTorrent client for WebRTC peers with this ICE configuration (no DHT, LSD, PEX, web seeds). */
   createClient(rtc: PeerRtcConfig): WebTorrent;
+  /** Gives a client's next connections fresh ICE servers (renewed TURN credentials); without it, none are renewed. */
+  setIceServers?(client: WebTorrent, iceServers: RTCIceServer[]): void;
   /** Reply checks for the directory client. */
   parsers?: ReplyParsers;
   fetch?: typeof fetch;
@@ -217,6 +220,7 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
   private stopping: Promise<void> | null = null;
   private readonly downloads = new Set<Download>();
   private readonly cleanups = new Set<() => Promise<void>>();
+  private stopRtcRefresh: (() => void) | null = null;
 
   constructor(
     private readonly options: PeerOptions,
@@ -245,9 +249,20 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
   }
 
   private async createClient(): Promise<WebTorrent> {
-    const rtc = this.options.rtc ?? rtcConfigFor(this.deployment, (await this.directory.rtcConfig()).iceServers);
+    // Fetched per client (a session): TURN credentials in it are short-lived (issue 16).
+    const reply = this.options.rtc ? null : await this.directory.rtcConfig();
+    const rtc = this.options.rtc ?? rtcConfigFor(this.deployment, reply!.iceServers);
     if (this.stopping) throw new StoppedError();
     const client = this.platform.createClient(rtc);
+    const setIceServers = this.platform.setIceServers;
+    if (reply && setIceServers) {
+      this.stopRtcRefresh = keepRtcConfigFresh({
+        ttlSeconds: reply.ttlSeconds,
+        fetch: () => this.directory.rtcConfig(),
+        apply: (iceServers) => setIceServers(client, rtcConfigFor(this.deployment, iceServers).iceServers),
+        onError: (error) => this.emit("warning", `could not renew the TURN credentials: ${asEdgeswarmError(error, "rtc-config").message}`),
+      });
+    }
     announceOnSwarmSockets(client, { swarmUrl: this.deployment.swarm, socketTag: this.options.socketTag });
     client.on("error", (error) => this.emit("error", asEdgeswarmError(error, "webtorrent")));
     return client;
@@ -561,6 +576,7 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.stopRtcRefresh?.();
       for (const download of this.downloads) download.cancel("the peer was stopped");
       const client = await this.clientPromise?.catch(() => null);
       if (client && !client.destroyed) await new Promise<void>((resolve) => client.destroy(() => resolve()));

@@ -167,3 +167,17 @@ export function withoutCandidates(sdp: string): { sdp: string; candidates: HeldC
   closeSection();
   return { sdp: kept.join(eol), candidates };
 }
+
+/**
+ * ICE servers as libdatachannel must get them. The polyfill folds a TURN server's credentials into its URL
+ * (`turn:<username>:<credential>@host`) without escaping them, and libdatachannel splits that at the first `:`,
+ * so a TURN REST username (`<expiry>:<id>`, issue 16) would reach the TURN server cut short and be refused.
+ * libdatachannel percent-decodes both parts, so percent-encoding them here carries any username through.
+ */
+export function libdatachannelIceServers<T extends { urls: string | string[]; username?: string; credential?: unknown }>(servers: readonly T[]): T[] {
+  return servers.map((server) =>
+    typeof server.username === "string" && typeof server.credential === "string"
+      ? { ...server, username: encodeURIComponent(server.username), credential: encodeURIComponent(server.credential) }
+      : server,
+  );
+}

@@ -1,8 +1,10 @@
 // The browser page (served at `/`): search the directory, share files, download with a live piece map.
 // Boots the WebTorrent client with this deployment's ICE servers and routes `#<info hash>` to a torrent.
 // Layer: client/web (entry point).
+import type WebTorrent from "webtorrent";
+import type { RtcConfig } from "../../protocol/rtc-config";
+import { DirectoryClient, deployment, keepRtcConfigFresh, setClientIceServers } from "../lib/browser";
 import { App } from "./app";
-import { DirectoryClient, deployment } from "../lib/browser";
 import { WEBRTC_SUPPORTED, createBrowserClient, startStreamServer } from "./browser-peer";
 import { byId, setText } from "./dom";
 import { infoHashFromRoute } from "./links";
@@ -29,11 +31,17 @@ async function boot(): Promise<void> {
   if (!opfsAvailable()) banner("This browser has no private file system (OPFS): downloads are kept in memory, so keep them small.");
 
   const [rtc] = await Promise.all([
-    api.rtcConfig().catch(() => ({ iceServers: [] })),
+    api.rtcConfig().catch((): RtcConfig => ({ iceServers: [] })),
     // Stores left by closed tabs; must run before this tab creates any.
     removeOrphanStores().catch(() => 0),
   ]);
   const client = createBrowserClient({ deployment: site, iceServers: rtc.iceServers });
+  // Short-lived TURN credentials are renewed before they expire, for the tab's later connections.
+  keepRtcConfigFresh({
+    ttlSeconds: rtc.ttlSeconds,
+    fetch: () => api.rtcConfig(),
+    apply: (iceServers) => setClientIceServers(client as unknown as WebTorrent, iceServers),
+  });
   client.on("error", (error) => banner(`WebTorrent: ${error instanceof Error ? error.message : String(error)}`));
   const streaming = await startStreamServer(client);
   const app = new App(api, client, site, streaming);

@@ -18,6 +18,11 @@ export type GeneratorConfig = {
   sdpBytes: number;
   /** Messages per second per socket, or null for no pacing (closed loop as fast as answered). */
   pacing: { ratePerSecond: number; burst: number } | null;
+  /**
+   * Open loop instead of a closed one: each peer announces once per this many ms (first at a random phase),
+   * whatever the replies — a crowd of clients on their timers. Null: announce again as soon as answered.
+   */
+  announceEveryMs: number | null;
   connectConcurrency: number;
   connectTimeoutMs: number;
   announceTimeoutMs: number;
@@ -159,7 +164,7 @@ class Peer {
       if (this.announceState === "inflight" && !ANSWER_FAILURES.some((r) => reason.startsWith(r))) {
         // Most likely the announce was refused (e.g. rate limit): it is over, announce again.
         this.announceState = "idle";
-        this.queueAnnounce();
+        if (this.gen.config.announceEveryMs === null) this.queueAnnounce();
       }
       return;
     }
@@ -189,9 +194,22 @@ class Peer {
         this.gen.primedOne();
       }
       this.announceState = "idle";
-      this.queueAnnounce();
+      if (this.gen.config.announceEveryMs === null) this.queueAnnounce();
     }
   }
+
+  /** Open loop: announce on a fixed period, starting at a random phase within it. */
+  startTimer(): void {
+    const period = this.gen.config.announceEveryMs!;
+    const tick = () => {
+      if (!this.open) return;
+      if (this.announceState === "idle") this.queueAnnounce();
+      this.periodTimer = setTimeout(tick, period);
+    };
+    this.periodTimer = setTimeout(tick, Math.random() * period);
+  }
+
+  periodTimer: NodeJS.Timeout | null = null;
 
   queueAnnounce(): void {
     if (this.announceState !== "idle" || !this.open) return;
@@ -252,7 +270,7 @@ class Peer {
     if (this.announceState === "inflight" && now - this.sentAt > this.gen.config.announceTimeoutMs) {
       this.gen.c.announceTimeouts++;
       this.announceState = "idle";
-      this.queueAnnounce();
+      if (this.gen.config.announceEveryMs === null) this.queueAnnounce();
     }
   }
 }
@@ -308,6 +326,11 @@ class Generator {
   /** Starts every peer; resolves once each open peer has had its first announce answered. */
   go(): Promise<FromGenerator> {
     this.goAt = performance.now();
+    if (this.config.announceEveryMs !== null) {
+      // Open loop: no priming round; the crowd's first announces are part of what is measured.
+      for (const peer of this.peers) peer.startTimer();
+      return Promise.resolve({ type: "primed", answered: 0, ms: 0 });
+    }
     const result = new Promise<FromGenerator>((resolve) => (this.onPrimed = resolve));
     for (const peer of this.peers) peer.queueAnnounce();
     this.primedOne(0);
@@ -350,7 +373,10 @@ class Generator {
   stop(): void {
     this.stopping = true;
     if (this.sweeper) clearInterval(this.sweeper);
-    for (const peer of this.peers) peer.ws?.terminate();
+    for (const peer of this.peers) {
+      if (peer.periodTimer) clearTimeout(peer.periodTimer);
+      peer.ws?.terminate();
+    }
   }
 }
 

@@ -34,7 +34,8 @@ const mf = new Miniflare({
   modulesRoot: bundleDir, // module names are relative to it; the default (cwd) would make them "../…"
   compatibilityDate: field("compatibility_date"),
   compatibilityFlags: ["nodejs_compat"],
-  bindings: { ANNOUNCE_INTERVAL_SECONDS: field("ANNOUNCE_INTERVAL_SECONDS") ?? "120" },
+  // USAGE_PROBE: the benchmark reads the cost counters (GET /internal/usage).
+  bindings: { ANNOUNCE_INTERVAL_SECONDS: field("ANNOUNCE_INTERVAL_SECONDS") ?? "120", USAGE_PROBE: "1" },
   durableObjects: {
     SWARMS: { className: "SwarmObject", useSQLite: true },
   },

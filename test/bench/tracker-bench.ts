@@ -12,6 +12,11 @@
 //                                 bundle in one workerd via Miniflare, without wrangler dev's proxy), or both
 //   --only=ours-direct,reference  run only these targets; --rounds=N keeps each configuration's median
 //   --cpu-prof=DIR                V8 CPU profiles of the generators and the reference
+//   --flash=5000x100 --flash-rate=400 --flash-duration=60
+//                                 the flash crowd: every socket connects at once, then the crowd announces at
+//                                 this total rate (open loop) for this long; --flash=none skips it
+// Ours runs with USAGE_PROBE=1, so every run also counts what it would cost on Cloudflare (per announce cycle:
+// Durable Object requests, RPC calls, WebSocket messages, storage and D1 rows; priced by cloudflare-prices.ts).
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -19,6 +24,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
+import { CLOUDFLARE_PRICES, billedDoRequests, dollars, usageDelta, type Usage } from "./cloudflare-prices";
 import type { FromGenerator, GeneratorConfig, ToGenerator, WindowStats } from "./load-generator";
 import { machineCpu, measure, processTree, readCmdline, type ProcInfo } from "./proc-stats";
 
@@ -49,6 +55,12 @@ const opts = {
   runtimes: (argv.get("runtime") === "both" ? ["wrangler", "miniflare"] : [argv.get("runtime") ?? "wrangler"]) as Runtime[],
   only: argv.get("only")?.split(","),
   cpuProf: argv.get("cpu-prof"),
+  flash: argv.get("flash") === "none" ? null : (() => {
+    const [peers, swarms] = (argv.get("flash") ?? "5000x100").split("x").map(Number);
+    return { peers: peers!, swarms: swarms! };
+  })(),
+  flashRate: num("flash-rate", 400),
+  flashDurationS: num("flash-duration", 60),
 };
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -120,7 +132,7 @@ function nextMessage<T extends { type: string }>(child: ChildProcess, type: stri
 
 // ---- Trackers under test ----
 
-type Target = "ours-direct" | "ours-gateway" | "reference";
+type Target = "ours-direct" | "ours-mux" | "reference";
 type Runtime = "wrangler" | "miniflare";
 
 type TrackerHandle = {
@@ -130,14 +142,22 @@ type TrackerHandle = {
   helperPids: number[];
   describe: (pid: number) => string;
   url: (target: Target, infoHash: string) => string;
+  /** Ours: the cost counters (GET /internal/usage). */
+  usage?: () => Promise<Usage>;
   stop: () => Promise<void>;
+};
+
+const probe = (httpBase: string) => async (): Promise<Usage> => {
+  const response = await fetch(`${httpBase}/internal/usage`);
+  if (!response.ok) throw new Error(`usage probe answered ${response.status}`);
+  return (await response.json()) as Usage;
 };
 
 const oursUrl = (base: string) => (target: Target, infoHash: string) =>
   target === "ours-direct" ? `${base}/announce/${infoHash}` : `${base}/announce`;
 
 async function startWrangler(): Promise<TrackerHandle> {
-  worker = await startLocalWorker();
+  worker = await startLocalWorker({ vars: { USAGE_PROBE: "1" } });
   const local = worker;
   // startLocalWorker spawns scripts/start.mjs (its own process group) → wrangler (node) → workerd ×2.
   const launcher = processTree(process.pid).find((p) => readCmdline(p.pid).includes("scripts/start.mjs"));
@@ -152,6 +172,7 @@ async function startWrangler(): Promise<TrackerHandle> {
     helperPids: tree.filter((p) => p.comm !== "workerd").map((p) => p.pid),
     describe: (pid) => `workerd ${pid} (${roles.get(pid) ?? "?"})`,
     url: oursUrl(local.wsUrl),
+    usage: probe(local.httpUrl),
     stop: async () => {
       await local.stop();
       worker = null;
@@ -186,6 +207,7 @@ async function startMiniflare(): Promise<TrackerHandle> {
     helperPids: [child.pid!],
     describe: (pid) => `workerd ${pid} (worker, Miniflare)`,
     url: oursUrl(`ws://127.0.0.1:${port}`),
+    usage: probe(`http://127.0.0.1:${port}`),
     stop: async () => {
       await disconnectChild(child);
       await rm(stateDir, { recursive: true, force: true });
@@ -225,7 +247,8 @@ async function startReference(): Promise<TrackerHandle> {
 // ---- One measured run ----
 
 type Size = { peers: number; swarms: number };
-type RunSpec = { size: Size; target: Target; runtime: Runtime; paced: boolean };
+/** closed: each peer announces again once answered (capacity); flash: all connect at once, then an open loop. */
+type RunSpec = { size: Size; target: Target; runtime: Runtime; paced: boolean; kind: "closed" | "flash" };
 
 type RunResult = {
   spec: RunSpec;
@@ -242,6 +265,9 @@ type RunResult = {
   machineBusyS: number;
   serverRssBytes: number;
   serverRssIdleBytes: number;
+  /** Ours: what the measured window cost (counters' difference). */
+  usage: Usage | null;
+  connectFailed: number;
 };
 
 function mergeStats(all: WindowStats[]): WindowStats {
@@ -287,8 +313,10 @@ async function run(spec: RunSpec): Promise<RunResult> {
           peersPerSwarm: Math.round(peers / swarms),
           offersPerAnnounce: opts.offers,
           sdpBytes: opts.sdpBytes,
-          pacing: spec.paced ? { ratePerSecond: opts.pace, burst: opts.burst } : null,
-          connectConcurrency: 32,
+          pacing: spec.paced && spec.kind === "closed" ? { ratePerSecond: opts.pace, burst: opts.burst } : null,
+          announceEveryMs: spec.kind === "flash" ? (peers / opts.flashRate) * 1000 : null,
+          // A flash crowd connects every socket at once.
+          connectConcurrency: spec.kind === "flash" ? peers : 32,
           connectTimeoutMs: 30_000,
           announceTimeoutMs: 15_000,
         };
@@ -298,18 +326,23 @@ async function run(spec: RunSpec): Promise<RunResult> {
       }),
     );
     const connected = ready.reduce((n, r) => n + r.connected, 0);
+    const connectFailed = ready.reduce((n, r) => n + r.failed, 0);
     const firstError = ready.find((r) => r.firstError)?.firstError;
     log(`  ${connected}/${peers} sockets open in ${Math.max(...ready.map((r) => r.connectMs)).toFixed(0)} ms${firstError ? ` (first error: ${firstError})` : ""}`);
 
-    // Every peer's first announce is answered before the warm-up starts: creating swarms (for ours, Durable
-    // Objects and their SQLite files) is start-up cost, not the steady state measured here.
-    const primeStarted = performance.now();
-    const primed = Promise.all(generators.map((c) => nextMessage<Extract<FromGenerator, { type: "primed" }>>(c, "primed", 90_000)));
-    for (const c of generators) send(c, { type: "go" });
-    await primed;
-    const primeMs = performance.now() - primeStarted;
-    log(`  every first announce answered after ${primeMs.toFixed(0)} ms; warm-up ${opts.warmupS} s`);
-    await sleep(opts.warmupS * 1000);
+    // Closed loops: every peer's first announce is answered before the warm-up starts: creating swarms (for
+    // ours, Durable Objects) is start-up cost, not the steady state measured here. A flash crowd's first
+    // announces are part of the measured window.
+    let primeMs = 0;
+    if (spec.kind === "closed") {
+      const primeStarted = performance.now();
+      const primed = Promise.all(generators.map((c) => nextMessage<Extract<FromGenerator, { type: "primed" }>>(c, "primed", 90_000)));
+      for (const c of generators) send(c, { type: "go" });
+      await primed;
+      primeMs = performance.now() - primeStarted;
+      log(`  every first announce answered after ${primeMs.toFixed(0)} ms; warm-up ${opts.warmupS} s`);
+      await sleep(opts.warmupS * 1000);
+    }
 
     const genPids = generators.map((c) => c.pid!);
     const started = Promise.all(generators.map((c) => nextMessage(c, "window-started", 10_000)));
@@ -318,9 +351,15 @@ async function run(spec: RunSpec): Promise<RunResult> {
     const helper0 = measure(tracker.helperPids);
     const gen0 = measure(genPids);
     const machine0 = machineCpu();
+    const usage0 = await tracker.usage?.();
     for (const c of generators) send(c, { type: "window-start" });
     await started;
-    await sleep(opts.durationS * 1000);
+    if (spec.kind === "flash") {
+      const going = Promise.all(generators.map((c) => nextMessage(c, "primed", 10_000)));
+      for (const c of generators) send(c, { type: "go" });
+      await going;
+    }
+    await sleep((spec.kind === "flash" ? opts.flashDurationS : opts.durationS) * 1000);
     const windows = Promise.all(generators.map((c) => nextMessage<Extract<FromGenerator, { type: "window" }>>(c, "window", 30_000)));
     for (const c of generators) send(c, { type: "window-end" });
     const server1 = measure(tracker.serverPids);
@@ -329,9 +368,10 @@ async function run(spec: RunSpec): Promise<RunResult> {
     const machine1 = machineCpu();
     const wallS = (performance.now() - t0) / 1000;
     const stats = mergeStats((await windows).map((w) => w.stats));
+    const usage1 = await tracker.usage?.();
 
     const vanished = tracker.serverPids.filter((pid) => !server1.perPid.has(pid));
-    const closesExpected = spec.target !== "reference" && !spec.paced; // over our rate limit on purpose
+    const closesExpected = (spec.target !== "reference" && !spec.paced) || spec.kind === "flash"; // flash: closes are a result
     if (vanished.length > 0 || (stats.socketsClosedByServer > 0 && !closesExpected)) {
       if (spec.target !== "reference") await stopOurs(spec.runtime); // start afresh on the next attempt
       throw new RestartedError(`server restarted or closed sockets (pids gone: ${vanished.join(",") || "none"}, sockets closed: ${stats.socketsClosedByServer})`);
@@ -353,6 +393,8 @@ async function run(spec: RunSpec): Promise<RunResult> {
       machineBusyS: machine1.busySeconds - machine0.busySeconds,
       serverRssBytes: server1.rssBytes,
       serverRssIdleBytes,
+      usage: usage0 && usage1 ? usageDelta(usage0, usage1) : null,
+      connectFailed,
     };
     // The generators need not close politely: the server is stopped right after.
     await Promise.allSettled(
@@ -377,11 +419,11 @@ async function run(spec: RunSpec): Promise<RunResult> {
 function label(spec: RunSpec): string {
   const name = {
     "ours-direct": "ours `/announce/<hash>`",
-    "ours-gateway": "ours `/announce` (gateway)",
+    "ours-mux": "ours `/announce`",
     reference: "bittorrent-tracker",
   }[spec.target];
   const runtime = spec.target !== "reference" && spec.runtime === "miniflare" ? " via Miniflare" : "";
-  return `${name}${runtime}${spec.paced ? "" : " **unpaced**"}`;
+  return `${name}${runtime}${spec.paced || spec.kind === "flash" ? "" : " **unpaced**"}`;
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -488,27 +530,80 @@ function report(rows: Row[]): string {
   return out.join("\n");
 }
 
+/** What one announce cycle (an announce, its offers relayed, their answers relayed) costs on Cloudflare. */
+function costReport(rows: Row[]): string {
+  const out = [
+    "Cost per announce cycle, counted by ours' usage probe over each measured window (cycles = announces answered) and priced " +
+      "with Cloudflare's published prices (test/bench/cloudflare-prices.ts): billed Durable Object requests = requests + RPC calls + " +
+      `alarms + incoming WebSocket messages ÷ ${CLOUDFLARE_PRICES.doWsMessagesPerRequest}. $ per million cycles adds storage and D1 rows; ` +
+      "duration is left out (hibernatable sockets: idle objects cost none) and so is the worker's CPU (Standard: $0.02 per million CPU ms; " +
+      "see the CPU columns above).",
+    "",
+    "| run | tracker | DO requests | RPC calls | WS in | WS out | storage rows r / w | D1 writes (rows) | objects created | billed requests | $ per million cycles | CPU ms per cycle |",
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+  ];
+  for (const x of rows) {
+    const u = x.r.usage;
+    const cycles = x.r.stats.announceReplies;
+    const run = `${x.r.spec.kind === "flash" ? "flash " : ""}${x.r.spec.size.peers} / ${x.r.spec.size.swarms}`;
+    if (!u || cycles === 0) {
+      if (x.r.spec.target === "reference") out.push(`| ${run} | ${label(x.r.spec)} | – | – | – | – | – | – | – | – | – | ${f2(x.cpuMsPerAnnounce)} |`);
+      continue;
+    }
+    const per = (n: number) => n / cycles;
+    out.push(
+      `| ${run} | ${label(x.r.spec)} | ${f2(per(u.doRequests))} | ${f2(per(u.doRpc))} | ${f2(per(u.doWsIn))} | ${f2(per(u.doWsOut))} | ` +
+        `${f2(per(u.storageRowsRead))} / ${f2(per(u.storageRowsWritten))} | ${f2(per(u.d1Writes))} (${f2(per(u.d1RowsWritten))}) | ${f2(per(u.objectsCreated))} | ` +
+        `**${f2(per(billedDoRequests(u)))}** | $${f2(per(dollars(u)) * 1e6)} | ${f2(x.cpuMsPerAnnounce)} |`,
+    );
+  }
+  return out.join("\n");
+}
+
+function flashReport(rows: Row[]): string {
+  if (rows.length === 0) return "";
+  const f = opts.flash!;
+  const out = [
+    `Flash crowd: ${f.peers} sockets over ${f.swarms} swarms connect all at once, then announce (5 offers each, every offer answered) ` +
+      `at ${opts.flashRate}/s in total, open loop (each socket every ${f1(f.peers / opts.flashRate)} s, random phase), for ${opts.flashDurationS} s. ` +
+      `Goal: all connected, none dropped, ≥ 95% of the rate served, p99 ≤ 250 ms.`,
+    "",
+    "| tracker | connected | connect s | dropped by server | announces/s served | served ÷ offered | p50 ms | p99 ms | unanswered | failure frames | server CPU (cores) |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+  ];
+  for (const x of rows) {
+    const s = x.r.stats;
+    const failures = Object.values(s.failures).reduce((a, b) => a + b, 0);
+    out.push(
+      `| ${label(x.r.spec)} | ${x.r.connected} / ${f.peers} | ${f1(x.r.connectMs / 1000)} | ${s.socketsClosedByServer} | ${f0(x.announces)} | ` +
+        `${f0((100 * x.announces) / opts.flashRate)}% | ${f1(x.p50)} | ${f1(x.p99)} | ${s.announceTimeouts} | ${failures} | ${f2(x.cpuCores)} |`,
+    );
+  }
+  return out.join("\n");
+}
+
 // ---- Main ----
 
 function plan(): RunSpec[] {
   const specs: RunSpec[] = [];
+  const closed = (size: Size, target: Target, runtime: Runtime, paced: boolean): RunSpec => ({ size, target, runtime, paced, kind: "closed" });
   for (const size of opts.sizes) {
     for (let round = 0; round < opts.rounds; round++) {
       const [first, ...more] = opts.runtimes;
-      const order: RunSpec[] = [
-        { size, target: "ours-direct", runtime: first!, paced: true },
-        { size, target: "reference", runtime: first!, paced: true },
-        { size, target: "ours-gateway", runtime: first!, paced: true },
-      ];
-      if (opts.refUnpaced) order.push({ size, target: "reference", runtime: first!, paced: false });
-      for (const runtime of more) {
-        order.push({ size, target: "ours-direct", runtime, paced: true }, { size, target: "ours-gateway", runtime, paced: true });
-      }
-      if (opts.oursUnpaced) order.push({ size, target: "ours-direct", runtime: first!, paced: false });
+      const order: RunSpec[] = [closed(size, "ours-direct", first!, true), closed(size, "reference", first!, true), closed(size, "ours-mux", first!, true)];
+      if (opts.refUnpaced) order.push(closed(size, "reference", first!, false));
+      for (const runtime of more) order.push(closed(size, "ours-direct", runtime, true), closed(size, "ours-mux", runtime, true));
+      if (opts.oursUnpaced) order.push(closed(size, "ours-direct", first!, false));
       specs.push(...order.filter((s) => !opts.only || opts.only.includes(s.target)));
     }
   }
-  return specs;
+  if (opts.flash) {
+    for (const runtime of opts.runtimes) {
+      for (const target of ["ours-direct", "ours-mux"] as const) specs.push({ size: opts.flash, target, runtime, paced: false, kind: "flash" });
+    }
+    specs.push({ size: opts.flash, target: "reference", runtime: opts.runtimes[0]!, paced: false, kind: "flash" });
+  }
+  return specs.filter((s) => !opts.only || opts.only.includes(s.target));
 }
 
 async function main(): Promise<void> {
@@ -537,18 +632,19 @@ async function main(): Promise<void> {
   // With several rounds, each configuration keeps its median run (by announces/s).
   const byConfig = new Map<string, Row[]>();
   for (const r of results) {
-    const key = `${r.spec.size.peers}|${r.spec.target}|${r.spec.runtime}|${r.spec.paced}`;
+    const key = `${r.spec.kind}|${r.spec.size.peers}|${r.spec.target}|${r.spec.runtime}|${r.spec.paced}`;
     byConfig.set(key, [...(byConfig.get(key) ?? []), toRow(r)]);
   }
   const rows = [...byConfig.values()].map((list) => list.sort((a, b) => a.announces - b.announces)[Math.floor(list.length / 2)]!);
-  console.log(report(rows));
+  const closedRows = rows.filter((x) => x.r.spec.kind === "closed");
+  console.log([report(closedRows), costReport(rows), flashReport(rows.filter((x) => x.r.spec.kind === "flash"))].join("\n\n"));
   log(`done in ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
 }
 
 const watchdog = setTimeout(() => {
-  log("watchdog: still running after 10 minutes; stopping");
+  log("watchdog: still running after 30 minutes; stopping");
   void cleanup().then(() => process.exit(2));
-}, 600_000);
+}, 1_800_000);
 watchdog.unref();
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void cleanup().then(() => process.exit(130)));
 

@@ -4,7 +4,7 @@
 // take-over, caps, expiry) to these peers exactly as to direct ones, and an announce cycle costs what it costs
 // on the direct path: WebSocket messages, no RPC. Layer: adapter (runs in the worker; I/O only).
 // Why a worker-held socket and not a Durable Object per socket: README "Where sockets live".
-import { CLOSE_CODES, TRACKER_LIMITS, failureFrame } from "../protocol/tracker";
+import { CLOSE_CODES, TRACKER_LIMITS, failureFrame, routeClientFrame, type RouteResult } from "../protocol/tracker";
 import { ConnectionGuard, closeQuietly, trySend } from "./connection-guard";
 import type { TrackerEnv } from "./env";
 import { scrapeFrame } from "./scrape";
@@ -18,7 +18,10 @@ const POLICY_CLOSES = new Set<number>([CLOSE_CODES.policyViolation, CLOSE_CODES.
 type Upstream = { ws: WebSocket | null; queue: string[]; closing: boolean };
 
 export class AnnounceMux {
-  private readonly guard = new ConnectionGuard();
+  private readonly guard = new ConnectionGuard<Extract<RouteResult, { ok: true }>["route"]>((text) => {
+    const routed = routeClientFrame(text);
+    return routed.ok ? { ok: true, message: routed.route } : routed;
+  });
   private readonly upstreams = new Map<string, Upstream>();
   private closed = false;
 
@@ -47,13 +50,13 @@ export class AnnounceMux {
       return this.shutDown(verdict.code);
     }
     if (verdict.kind === "reply") return void this.send(verdict.frame);
-    const message = verdict.message;
-    if (message.kind === "scrape") {
-      void this.scrape(message.infoHashes).catch((error) => this.log("scrape failed", error));
+    const route = verdict.message;
+    if (route.kind === "scrape") {
+      void this.scrape(route.message.infoHashes).catch((error) => this.log("scrape failed", error));
       return;
     }
     // The swarm object parses the frame again: it trusts nothing a socket sends, whoever holds the socket.
-    this.forward(message.infoHash, raw as string);
+    this.forward(route.infoHash, raw as string);
   }
 
   private forward(infoHash: string, frame: string): void {

@@ -1,19 +1,24 @@
 // The checks every tracker socket applies to an incoming frame before any swarm sees it: frame type and
 // size, the per-connection rate limit, and parsing. Shared by both socket-holding objects. Layer: adapters.
-import { CLOSE_CODES, TRACKER_LIMITS, failureFrame, looksLikeInvalidUtf8, parseClientFrame, type ClientMessage } from "../protocol/tracker";
+import { CLOSE_CODES, TRACKER_LIMITS, failureFrame, looksLikeInvalidUtf8, type ParseFailure } from "../protocol/tracker";
 import { TokenBucket } from "./swarm/token-bucket";
 
-export type GuardVerdict =
-  | { kind: "message"; message: ClientMessage }
+export type GuardVerdict<M> =
+  | { kind: "message"; message: M }
   | { kind: "reply"; frame: string }
   | { kind: "close"; code: number; reason: string };
 
-export class ConnectionGuard {
+/** The guard of one kind of socket: what it does with a frame that passed the checks (parse it, or route it). */
+export type FrameParser<M> = (text: string) => { ok: true; message: M } | ParseFailure;
+
+export class ConnectionGuard<M> {
+  constructor(private readonly parse: FrameParser<M>) {}
+
   // In memory only: after an eviction a connection simply starts with a full bucket.
   private readonly buckets = new WeakMap<WebSocket, TokenBucket>();
 
   /** `raw` as the runtime hands it over: a text frame, or a binary one (ArrayBuffer in objects, Blob in the worker). */
-  check(ws: WebSocket, raw: string | ArrayBuffer | Blob, now: number): GuardVerdict {
+  check(ws: WebSocket, raw: string | ArrayBuffer | Blob, now: number): GuardVerdict<M> {
     let bucket = this.buckets.get(ws);
     if (!bucket) {
       bucket = new TokenBucket(TRACKER_LIMITS.messagesPerSecond, TRACKER_LIMITS.messageBurst, now);
@@ -37,7 +42,7 @@ export class ConnectionGuard {
     if (looksLikeInvalidUtf8(raw)) {
       return { kind: "close", code: CLOSE_CODES.invalidPayload, reason: "text frame is not valid UTF-8" };
     }
-    const parsed = parseClientFrame(raw);
+    const parsed = this.parse(raw);
     if (!parsed.ok) return { kind: "reply", frame: failureFrame(parsed.reason, parsed) };
     return { kind: "message", message: parsed.message };
   }

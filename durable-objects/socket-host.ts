@@ -2,7 +2,7 @@
 // runtime entry point (message, close, error, alarm) inside one guard that logs its context and always
 // completes the close, and turns outcomes into frames. Layer: adapter (I/O only).
 import { DurableObject } from "cloudflare:workers";
-import { failureFrame, type ClientMessage } from "../protocol/tracker";
+import { failureFrame, parseClientFrame, type ClientMessage } from "../protocol/tracker";
 import { ConnectionGuard, closeQuietly, trySend } from "./connection-guard";
 import type { TrackerEnv } from "./env";
 import { meter } from "./usage";
@@ -24,7 +24,7 @@ export function refuse(reason: string): TrackerOutcome {
 const ALARM_RETRY_MS = 30_000;
 
 export abstract class SocketHost<Attachment> extends DurableObject<TrackerEnv> {
-  private readonly frames = new ConnectionGuard();
+  private readonly frames = new ConnectionGuard<ClientMessage>(parseClientFrame);
 
   /** Who is logging ("swarm", "gateway") and what identifies this object in logs. */
   protected abstract logContext(): Record<string, unknown>;

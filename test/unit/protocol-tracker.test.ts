@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { binaryToHex, hexToBinary } from "../../protocol/ids";
-import { TRACKER_LIMITS, failureFrame, offerFrame, parseClientFrame } from "../../protocol/tracker";
+import { TRACKER_LIMITS, failureFrame, offerFrame, parseClientFrame, routeClientFrame } from "../../protocol/tracker";
 
 const id = (c: string) => c.repeat(20);
 /** Every byte value 0x00-0xff must survive the trip wire → hex → wire. */
@@ -104,5 +104,35 @@ describe("server frames", () => {
   it("carries ids back as latin-1 binary", () => {
     const frame = JSON.parse(offerFrame(binaryToHex(allBytes), binaryToHex(id("p")), binaryToHex(id("o")), "sdp"));
     expect(frame).toEqual({ action: "announce", info_hash: allBytes, peer_id: id("p"), offer: { type: "offer", sdp: "sdp" }, offer_id: id("o") });
+  });
+});
+
+describe("routing a frame (the /announce multiplexer)", () => {
+  const hash = "h".repeat(20);
+  it("routes announces and answers by info hash alone, leaving the rest to the swarm's full parse", () => {
+    const sloppy = JSON.stringify({ action: "announce", info_hash: hash, peer_id: 5 });
+    expect(routeClientFrame(sloppy)).toEqual({ ok: true, route: { kind: "swarm", infoHash: binaryToHex(hash) } });
+    expect(parseClientFrame(sloppy).ok).toBe(false);
+  });
+
+  it("parses scrapes in full", () => {
+    expect(routeClientFrame(JSON.stringify({ action: "scrape", info_hash: [hash] }))).toEqual({
+      ok: true,
+      route: { kind: "scrape", message: { kind: "scrape", infoHashes: [binaryToHex(hash)] } },
+    });
+    expect(routeClientFrame(JSON.stringify({ action: "scrape", info_hash: 5 })).ok).toBe(false);
+  });
+
+  it.each([
+    ["not JSON", "{nope"],
+    ["no action", JSON.stringify({ info_hash: hash })],
+    ["an unknown action", JSON.stringify({ action: "delete", info_hash: hash })],
+    ["a short info_hash", JSON.stringify({ action: "announce", info_hash: "abc" })],
+    ["an array", "[1,2]"],
+  ])("refuses what cannot be routed (%s) with the full parse's reason", (_name, frame) => {
+    const routed = routeClientFrame(frame);
+    expect(routed.ok).toBe(false);
+    const parsed = parseClientFrame(frame);
+    expect(!routed.ok && !parsed.ok && routed.reason).toBe(!parsed.ok && parsed.reason);
   });
 });

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { stopProcessGroup } from "./process-group";
 
 export type LocalWorker = {
   /** http://127.0.0.1:<port> */
@@ -49,23 +50,7 @@ export async function startLocalWorker(options: { vars?: Record<string, string>;
   child.stderr!.on("data", onData);
 
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        // already gone
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcessGroup(child);
     await rm(stateDir, { recursive: true, force: true });
   };
 

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { boundFor, type Mode } from "./bounds";
+import { labEnvironment } from "./environment";
 import { runSearchLabCommand } from "./discovery/search-lab";
 import { startOriginProxy, type OriginProxy } from "./origin-proxy";
 import { completionCdfSpec, diversitySpec, serverVsPeerBytesSpec, timeVsPeersSpec, writePlot } from "./plots";
@@ -244,14 +245,7 @@ async function main(): Promise<number> {
     simPeers,
     announceIntervalSeconds: simulateOnly || values.server ? null : ANNOUNCE_INTERVAL_SECONDS,
   };
-  const environment: LabEnvironment = {
-    startedAt: new Date(started).toISOString(),
-    durationSeconds: (Date.now() - started) / 1000,
-    node: process.versions.node,
-    cpus: os.cpus().length,
-    loadAverage: os.loadavg(),
-    platform: `${os.platform()} ${os.arch()}`,
-  };
+  const environment = labEnvironment(started);
   await writeOutputs(out, { settings, environment, records, endgame });
   return 0;
 }

@@ -2,6 +2,7 @@
 // Layer: client/lab, pure TypeScript.
 import { redundantBytes, type RunRecord } from "./records";
 import { formatBytes } from "../lib/index";
+import type { LabEnvironment } from "./environment";
 import { formatRate } from "./units";
 
 export type LabSettings = {
@@ -20,7 +21,7 @@ export type LabSettings = {
   announceIntervalSeconds: number | null;
 };
 
-export type LabEnvironment = { startedAt: string; durationSeconds: number; node: string; cpus: number; loadAverage: number[]; platform: string };
+export type { LabEnvironment } from "./environment";
 
 export type GoalCheck = { goal: string; met: boolean | null; detail: string };
 

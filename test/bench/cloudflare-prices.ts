@@ -3,6 +3,8 @@
 // https://developers.cloudflare.com/durable-objects/platform/pricing/ (requests, duration, SQLite storage rows),
 // https://developers.cloudflare.com/d1/platform/pricing/ and https://developers.cloudflare.com/workers/platform/pricing/.
 
+import type { UsageCounters } from "../../durable-objects/usage";
+
 export const CLOUDFLARE_PRICES = {
   /** Durable Objects: HTTP requests (WebSocket upgrades included), RPC sessions and alarms, per request. */
   doRequest: 0.15 / 1e6,
@@ -18,20 +20,8 @@ export const CLOUDFLARE_PRICES = {
   doGbSecond: 12.5 / 1e6,
 } as const;
 
-export type Usage = {
-  doRequests: number;
-  doRpc: number;
-  doWsIn: number;
-  doWsOut: number;
-  workerWsIn: number;
-  workerWsOut: number;
-  alarms: number;
-  objectsCreated: number;
-  storageRowsRead: number;
-  storageRowsWritten: number;
-  d1Writes: number;
-  d1RowsWritten: number;
-};
+/** What the usage probe counts (durable-objects/usage.ts). */
+export type Usage = UsageCounters;
 
 /** Billed Durable Object requests: requests, RPC calls and alarms at 1, incoming WebSocket messages at 1/20. */
 export function billedDoRequests(u: Usage): number {

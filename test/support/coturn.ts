@@ -8,6 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { stopProcessGroup } from "../../scripts/process-group";
 import { nft, type NatLab } from "./netns";
 
 /** UDP bytes (IP packets) through the TURN server: with its clients on the listening port, with peers on relay ports. */
@@ -93,23 +94,7 @@ export async function startCoturn(
   const waitForLog = (pattern: RegExp, timeoutMs: number, what: string) => waitUntil((text) => pattern.exec(text) ?? undefined, timeoutMs, what);
 
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        // already gone
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 3_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcessGroup(child, 3_000);
     await rm(dir, { recursive: true, force: true });
   };
 

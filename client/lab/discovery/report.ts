@@ -1,15 +1,15 @@
 // search.md and search.csv from the search lab's rows: the model, the tables, the theory checks and what the
 // numbers mean for edgeswarm's directory. Layer: client/lab/discovery, pure (strings in, strings out).
+import type { LabEnvironment } from "../environment";
 import type { SearchLabConfig, SearchRow } from "./experiment";
 import type { MeasuredDirectorySummary } from "./measured-directory";
 import { chordPathLength, floodMessagesBound, floodTreeMessages } from "./theory";
 import { WIRE_BYTES } from "./wire-sizes";
 
-export type SearchLabEnvironment = { startedAt: string; durationSeconds: number; node: string; cpus: number; loadAverage: number[]; platform: string };
 
 export type SearchLabResults = {
   settings: SearchLabConfig;
-  environment: SearchLabEnvironment;
+  environment: LabEnvironment;
   measuredDirectory: MeasuredDirectorySummary;
   rows: SearchRow[];
 };

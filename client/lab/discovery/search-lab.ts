@@ -1,10 +1,10 @@
 // `npm run lab -- --search`: runs the search simulations and writes search.json, search.csv, search.md and
 // the plots. Needs no server. Layer: client/lab (Node entry point: files, clock, zlib).
 import { mkdir, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { writePlot } from "../plots";
+import { labEnvironment } from "../environment";
 import { seededRandom } from "../sim/random";
 import { DEFAULT_SEARCH_LAB, runSearchLab, type SearchLabConfig } from "./experiment";
 import { measuredDirectorySummary, REPRESENTATIVE_REQUEST_TARGET, replyBytes, representativeSearchReply } from "./measured-directory";
@@ -43,14 +43,7 @@ export async function runSearchLabCommand(options: SearchLabOptions): Promise<vo
 
   const results: SearchLabResults = {
     settings,
-    environment: {
-      startedAt: new Date(started).toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      node: process.versions.node,
-      cpus: os.cpus().length,
-      loadAverage: os.loadavg(),
-      platform: `${os.platform()} ${os.arch()}`,
-    },
+    environment: labEnvironment(started),
     measuredDirectory,
     rows,
   };

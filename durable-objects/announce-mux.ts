@@ -52,10 +52,20 @@ export class AnnounceMux {
     if (verdict.kind === "reply") return void this.send(verdict.frame);
     const route = verdict.message;
     if (route.kind === "scrape") {
-      void this.scrape(route.message.infoHashes).catch((error) => this.log("scrape failed", error));
+      const hashes = route.message.infoHashes;
+      // A scrape of one swarm this client is in is answered by that swarm's object, exactly; others read the
+      // counts the objects pushed to D1.
+      if (hashes !== "all" && new Set(hashes).size === 1 && this.upstreams.has(hashes[0]!)) return this.forward(hashes[0]!, raw as string);
+      void this.scrape(hashes).catch((error) => this.log("scrape failed", error));
       return;
     }
-    // The swarm object parses the frame again: it trusts nothing a socket sends, whoever holds the socket.
+    // An answer in a swarm this client never announced in can only be refused: say so here, without waking
+    // (or creating) the swarm's object.
+    if (route.isAnswer && !this.upstreams.has(route.infoHash)) {
+      this.send(failureFrame("answer from a peer that has not announced on this connection", { action: "announce", infoHash: route.infoHash }));
+      return;
+    }
+    // The swarm object parses the frame in full: it trusts nothing a socket sends, whoever holds the socket.
     this.forward(route.infoHash, raw as string);
   }
 
@@ -127,7 +137,6 @@ export class AnnounceMux {
   }
 
   private async scrape(infoHashes: string[] | "all"): Promise<void> {
-    meter.doRpc += infoHashes === "all" ? 0 : new Set(infoHashes).size;
     this.send(await scrapeFrame(this.env, infoHashes));
   }
 

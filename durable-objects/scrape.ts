@@ -1,8 +1,10 @@
-// Scrape: counts for the asked swarms, each read from its own Durable Object, or the busiest live swarms
-// from D1 for a scrape without info_hash. Layer: adapter.
+// Scrape: counts for the asked swarms as their objects last pushed them to D1 (at most a push interval old;
+// the asking socket's own swarm answers from memory), or the busiest live swarms for a scrape without
+// info_hash. One D1 read, whatever the number of hashes: a scrape wakes no object and creates none.
+// Layer: adapter.
 import { TRACKER_LIMITS, scrapeReplyFrame, type SwarmCounts } from "../protocol/tracker";
 import type { TrackerEnv } from "./env";
-import { liveSwarmStats } from "./swarm-stats";
+import { liveSwarmStats, swarmStatsOf } from "./swarm-stats";
 
 export async function scrapeFrame(
   env: TrackerEnv,
@@ -11,12 +13,11 @@ export async function scrapeFrame(
 ): Promise<string> {
   if (infoHashes === "all") return scrapeReplyFrame(await liveSwarmStats(env.DB, TRACKER_LIMITS.maxScrapeHashes));
   const unique = [...new Set(infoHashes)];
-  const counts = await Promise.all(
-    unique.map((hash) =>
-      local && hash === local.infoHash ? local.counts : env.SWARMS.get(env.SWARMS.idFromName(hash)).counts(),
-    ),
-  );
+  const others = unique.filter((hash) => hash !== local?.infoHash);
+  const pushed = await swarmStatsOf(env.DB, others);
   const files: Record<string, SwarmCounts> = {};
-  unique.forEach((hash, i) => (files[hash] = counts[i]!));
+  for (const hash of unique) {
+    files[hash] = hash === local?.infoHash ? local.counts : (pushed[hash] ?? { complete: 0, incomplete: 0, downloaded: 0 });
+  }
   return scrapeReplyFrame(files);
 }

@@ -7,7 +7,7 @@ import { announceIntervalSeconds, trackerCaps, type TrackerEnv } from "./env";
 import { scrapeFrame } from "./scrape";
 import { INFO_HASH_HEADER, OK, REMOTE_ADDR_HEADER, SocketHost, refuse, type TrackerOutcome } from "./socket-host";
 import { upsertSwarmStats } from "./swarm-stats";
-import { StatsThrottle } from "./swarm/stats-throttle";
+import { STATS_MIN_INTERVAL_MS, StatsThrottle } from "./swarm/stats-throttle";
 import { Swarm, swarmConfig, type PeerRecord } from "./swarm/swarm";
 import { meter } from "./usage";
 
@@ -20,7 +20,7 @@ const SEEN_PERSIST_DRIFT_MS = 30_000;
 
 export class SwarmObject extends SocketHost<SocketState> {
   private readonly swarm: Swarm<WebSocket>;
-  private readonly stats = new StatsThrottle();
+  private readonly stats: StatsThrottle;
   private readonly interval: number;
   private readonly maxSocketsPerAddress: number;
   /** The sockets' attachments, mirrored: reading an attachment back on every message was measurable. */
@@ -28,11 +28,15 @@ export class SwarmObject extends SocketHost<SocketState> {
   private readonly socketsPerAddress = new Map<string, number>();
   private infoHash: string | null;
   private alarmAt: number | null = null;
+  /** A count push under way: the next waits for it, so pushes land in order. */
+  private pushing: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: TrackerEnv) {
     super(ctx, env);
     meter.objectsCreated++;
     this.interval = announceIntervalSeconds(env);
+    // Counts change at most once per announce interval per peer: pushing more often than that buys nothing.
+    this.stats = new StatsThrottle(Math.min(STATS_MIN_INTERVAL_MS, this.interval * 1000));
     const caps = trackerCaps(env);
     this.maxSocketsPerAddress = caps.maxSocketsPerAddress;
     this.swarm = new Swarm<WebSocket>(swarmConfig(this.interval, caps), Math.random, (ws) => ws.readyState === WebSocket.OPEN);
@@ -79,7 +83,6 @@ export class SwarmObject extends SocketHost<SocketState> {
 
   protected override async onMessage(ws: WebSocket, message: ClientMessage): Promise<void> {
     if (message.kind === "scrape") {
-      meter.doRpc += message.infoHashes === "all" ? 0 : message.infoHashes.filter((h) => h !== this.infoHash).length;
       this.send(ws, await scrapeFrame(this.env, message.infoHashes, this.localCounts()));
       return;
     }
@@ -101,7 +104,7 @@ export class SwarmObject extends SocketHost<SocketState> {
     if (removed.length > 0) this.countsChanged(Date.now());
   }
 
-  /** Scrapes of this swarm from other objects and the worker. */
+  /** This swarm's counts, exact (scrapes read the pushed ones from D1): for tools and tests. */
   async counts() {
     return this.swarm.counts();
   }
@@ -114,7 +117,7 @@ export class SwarmObject extends SocketHost<SocketState> {
     this.alarmAt = null;
     for (const record of this.swarm.expire(now)) this.forget(record.socket, record.peerId);
     await this.pushStatsIfDue(now);
-    const next = [this.swarm.nextExpiry(), this.stats.due(now, this.swarm.counts())].filter((t): t is number => t !== null);
+    const next = [this.swarm.nextExpiry(), this.stats.due(Date.now(), this.swarm.counts())].filter((t): t is number => t !== null);
     if (next.length > 0) this.armAlarm(Math.max(now + 1000, Math.min(...next)));
   }
 
@@ -207,16 +210,42 @@ export class SwarmObject extends SocketHost<SocketState> {
     else this.armAlarm(due);
   }
 
+  /**
+   * Pushes the counts to the directory if due. Counted as pushed only once D1 took them; after a failure the
+   * alarm retries (with a back-off), so a swarm that emptied never stays listed as live.
+   */
   private async pushStatsIfDue(now: number): Promise<void> {
+    if (this.pushing) return this.pushing;
     const counts = this.swarm.counts();
     const due = this.stats.due(now, counts);
-    if (due === null || due > now || !this.infoHash) return;
-    this.stats.pushed(now, counts);
-    try {
-      await upsertSwarmStats(this.env.DB, this.infoHash, counts, now);
-    } catch (error) {
-      console.warn("swarm: stats push failed", { infoHash: this.infoHash, error: String(error) });
-    }
+    if (due === null || !this.infoHash) return;
+    if (due > now) return this.armAlarm(due);
+    const infoHash = this.infoHash;
+    this.pushing = (async () => {
+      try {
+        await upsertSwarmStats(this.env.DB, infoHash, counts, now);
+        this.stats.pushed(now, counts);
+      } catch (error) {
+        console.warn("swarm: stats push failed; retrying", { infoHash, error: String(error) });
+        this.stats.failed(Date.now());
+      } finally {
+        this.pushing = null;
+      }
+      const next = this.stats.due(Date.now(), this.swarm.counts());
+      if (next !== null) this.armAlarm(next);
+      else if (this.swarm.size === 0) this.cleanUp();
+    })();
+    return this.pushing;
+  }
+
+  /**
+   * An empty swarm whose last counts reached the directory keeps nothing: no alarm, and no storage unless it
+   * counted completed downloads (that one number is all a swarm remembers when it empties).
+   */
+  private cleanUp(): void {
+    this.alarmAt = null;
+    if (this.swarm.downloaded === 0) void this.ctx.storage.deleteAll();
+    else void this.ctx.storage.deleteAlarm();
   }
 
   private armAlarm(at: number, options: { onlyIfUnset?: boolean } = {}): void {

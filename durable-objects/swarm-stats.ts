@@ -7,12 +7,26 @@ export async function upsertSwarmStats(db: D1Database, infoHash: string, counts:
   const result = await db
     .prepare(
       `INSERT INTO swarm_stats (info_hash, complete, incomplete, downloaded, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (info_hash) DO UPDATE SET complete = ?2, incomplete = ?3, downloaded = ?4, updated_at = ?5`,
+       ON CONFLICT (info_hash) DO UPDATE SET complete = ?2, incomplete = ?3, downloaded = ?4, updated_at = ?5
+       -- a push that lost a race with a newer one (a retry landing late) must not undo it
+       WHERE excluded.updated_at >= swarm_stats.updated_at`,
     )
     .bind(infoHash, counts.complete, counts.incomplete, counts.downloaded, now)
     .run();
   meter.d1Writes++;
   meter.d1RowsWritten += result.meta.rows_written ?? 0;
+}
+
+/** Counts of the given swarms as last pushed; swarms without a row (never seen, or empty) are absent. */
+export async function swarmStatsOf(db: D1Database, infoHashes: string[]): Promise<Record<string, SwarmCounts>> {
+  if (infoHashes.length === 0) return {};
+  const { results } = await db
+    .prepare(`SELECT info_hash, complete, incomplete, downloaded FROM swarm_stats WHERE info_hash IN (SELECT value FROM json_each(?1))`)
+    .bind(JSON.stringify(infoHashes))
+    .all<{ info_hash: string } & SwarmCounts>();
+  const files: Record<string, SwarmCounts> = {};
+  for (const row of results) files[row.info_hash] = { complete: row.complete, incomplete: row.incomplete, downloaded: row.downloaded };
+  return files;
 }
 
 /** The busiest live swarms, at most `limit` of them. */

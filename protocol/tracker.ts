@@ -179,7 +179,7 @@ export function parseClientFrame(text: string): ParseResult {
 
 /** Where a frame goes: a scrape (parsed in full), or the swarm of an info hash (parsed there in full). */
 export type RouteResult =
-  | { ok: true; route: { kind: "scrape"; message: ScrapeMessage } | { kind: "swarm"; infoHash: string } }
+  | { ok: true; route: { kind: "scrape"; message: ScrapeMessage } | { kind: "swarm"; infoHash: string; isAnswer: boolean } }
   | ParseFailure;
 
 const SwarmRoute = z.object({ action: z.literal("announce"), info_hash: BinaryId });
@@ -202,7 +202,8 @@ export function routeClientFrame(text: string): RouteResult {
   const route = SwarmRoute.safeParse(json);
   // A frame that cannot be routed gets the full parse's precise reason.
   if (!route.success) return parseClientFrame(text) as ParseFailure;
-  return { ok: true, route: { kind: "swarm", infoHash: binaryToHex(route.data.info_hash) } };
+  const isAnswer = (json as Record<string, unknown>).answer !== undefined;
+  return { ok: true, route: { kind: "swarm", infoHash: binaryToHex(route.data.info_hash), isAnswer } };
 }
 
 // ---- Server → client frames. Built from domain values; ids go back to latin-1 binary here. ----

@@ -111,7 +111,8 @@ describe("routing a frame (the /announce multiplexer)", () => {
   const hash = "h".repeat(20);
   it("routes announces and answers by info hash alone, leaving the rest to the swarm's full parse", () => {
     const sloppy = JSON.stringify({ action: "announce", info_hash: hash, peer_id: 5 });
-    expect(routeClientFrame(sloppy)).toEqual({ ok: true, route: { kind: "swarm", infoHash: binaryToHex(hash) } });
+    expect(routeClientFrame(sloppy)).toEqual({ ok: true, route: { kind: "swarm", infoHash: binaryToHex(hash), isAnswer: false } });
+    expect(routeClientFrame(JSON.stringify({ action: "announce", info_hash: hash, answer: {} }))).toMatchObject({ route: { isAnswer: true } });
     expect(parseClientFrame(sloppy).ok).toBe(false);
   });
 

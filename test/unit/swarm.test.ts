@@ -275,12 +275,40 @@ describe("stats throttle", () => {
     expect(throttle.due(7000, counts(0, 2))).toBe(7000);
   });
 
-  it("pushes at once when a swarm gains its first seeder or empties", () => {
+  it("throttles every change, the first seeder and the last peer too, and pushes the final state last", () => {
     const throttle = new StatsThrottle(5000);
-    throttle.pushed(0, counts(0, 3));
-    expect(throttle.due(10, counts(1, 2))).toBe(10);
-    throttle.pushed(10, counts(1, 2));
-    expect(throttle.due(20, counts(0, 0))).toBe(20);
+    let pushes = 0;
+    // An attacker toggles seeder state 20 times a second for 5 s: the directory is written once meanwhile...
+    let last = counts(0, 0);
+    for (let t = 0; t < 5000; t += 50) {
+      last = counts((t / 50) % 2, 1 - ((t / 50) % 2));
+      const due = throttle.due(t, last);
+      if (due !== null && due <= t) {
+        throttle.pushed(t, last);
+        pushes++;
+      }
+    }
+    expect(pushes).toBe(1);
+    // ...and the final state (a seeder) goes out one interval after that push.
+    expect(last).toEqual(counts(1, 0));
+    expect(throttle.due(4950, last)).toBe(5000);
+    throttle.pushed(5000, last);
+    // The swarm empties right after a push: the trailing push is due one interval later, not before.
+    expect(throttle.due(5010, counts(0, 0))).toBe(10_000);
+  });
+
+  it("counts a push only once it succeeded, and retries a failed one with a growing back-off", () => {
+    const throttle = new StatsThrottle(5000);
+    throttle.pushed(0, counts(0, 1));
+    expect(throttle.due(6000, counts(0, 0))).toBe(6000);
+    throttle.failed(6000);
+    expect(throttle.settled(counts(0, 0))).toBe(false);
+    expect(throttle.due(6000, counts(0, 0))).toBe(11_000);
+    throttle.failed(11_000);
+    expect(throttle.due(11_000, counts(0, 0))).toBe(21_000);
+    throttle.pushed(21_000, counts(0, 0));
+    expect(throttle.settled(counts(0, 0))).toBe(true);
+    expect(throttle.due(21_001, counts(0, 0))).toBeNull();
   });
 });
 

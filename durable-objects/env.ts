@@ -15,6 +15,11 @@ export interface TrackerEnv {
   MAX_SOCKETS_PER_ADDRESS?: string;
   /** "1" turns on the cost probe route (`GET /internal/usage`), for the benchmark; never in production. */
   USAGE_PROBE?: string;
+  /** Which torrents are served: "open" (default), "listed" (only those in the directory) or "allowlist". */
+  TRACKER_ACCESS?: string;
+  /** Info hashes (40 hex, comma- or space-separated) always served / never served. */
+  INFO_HASH_ALLOW?: string;
+  INFO_HASH_DENY?: string;
 }
 
 export type TrackerCaps = SwarmCaps & { maxSocketsPerAddress: number };

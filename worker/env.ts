@@ -18,4 +18,14 @@ export interface Env extends TrackerEnv {
   RTC_CONFIG_LIMITER?: RateLimit;
   /** When set, publishing to the directory requires this key. */
   PUBLISH_KEY?: string;
+  /** "1": a private tracker, announces only with a key issued by the operator (`/announce/k/<key>`). */
+  TRACKER_PRIVATE?: string;
+  /** Bearer key for the operator's API (tracker keys); unset = that API is off. */
+  ADMIN_KEY?: string;
+  /** Browser origins allowed to open tracker sockets (comma-separated); unset = any. */
+  ALLOWED_ORIGINS?: string;
+  /** "1": an HTTP announce's `ip=` replaces the connecting address (only behind a proxy you trust). */
+  TRUST_IP_PARAM?: string;
+  /** Per-address limit of HTTP announces and scrapes (wrangler.toml [[ratelimits]]). */
+  ANNOUNCE_LIMITER?: RateLimit;
 }

@@ -5,6 +5,7 @@ import { onError } from "./errors";
 import { labFileRoutes } from "./routes/lab-files";
 import { rtcConfigRoutes } from "./routes/rtc-config";
 import { directoryRoutes } from "./routes/directory";
+import { trackerKeyRoutes } from "./routes/tracker-keys";
 import { trackerRoutes } from "./routes/tracker";
 import { usageRoutes } from "./routes/usage";
 
@@ -18,6 +19,7 @@ app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", trackerRoutes);
 app.route("/api", directoryRoutes);
 app.route("/api", rtcConfigRoutes);
+app.route("/api", trackerKeyRoutes);
 app.route("/lab", labFileRoutes);
 app.route("/internal", usageRoutes);
 

@@ -3,9 +3,16 @@
 // `S` is the adapter's handle for where a peer is reachable (a WebSocket, or a gateway object's id).
 import { TRACKER_LIMITS, type AnnounceEvent, type SwarmCounts } from "../../protocol/tracker";
 
+/** How a peer is reached: WebRTC offers relayed over its socket, or its address handed to other HTTP peers. */
+export type Transport = "webrtc" | "http";
+
 export type PeerRecord<S> = {
   peerId: string;
+  /** Where the peer is reachable: its connection (WebRTC), or its endpoint key (HTTP). */
   socket: S;
+  transport: Transport;
+  /** HTTP peers: the port the client listens on (its address is `addr`). */
+  port?: number;
   /** Remote address of the connection that holds this peer (used to allow a reconnect take-over). */
   addr: string;
   /** Bytes still missing; null when unknown. 0 means seeder. */
@@ -55,6 +62,9 @@ export function swarmConfig(intervalSeconds: number, caps: Partial<SwarmCaps> = 
 export type AnnounceInput<S> = {
   peerId: string;
   socket: S;
+  /** Default "webrtc". */
+  transport?: Transport;
+  port?: number;
   addr: string;
   event: AnnounceEvent;
   left: number | null;
@@ -76,6 +86,8 @@ export type AnnounceOutcome<S> =
       /** A connection that held this peer_id before and lost it to this one (reconnect take-over). */
       displaced: S | null;
       offers: OfferDelivery<S>[];
+      /** HTTP announces: other HTTP peers (address and port) for this one to connect to. */
+      peers: PeerRecord<S>[];
     };
 
 export type AnswerOutcome<S> = { ok: false; reason: string } | { ok: true; socket: S };
@@ -120,6 +132,13 @@ export class Swarm<S> {
     return this.peers.values();
   }
 
+  /** Peers by transport, each split into seeders and leechers. */
+  countsByTransport(): Record<Transport, { complete: number; incomplete: number }> {
+    const out = { webrtc: { complete: 0, incomplete: 0 }, http: { complete: 0, incomplete: 0 } };
+    for (const p of this.peers.values()) out[p.transport][p.left === 0 ? "complete" : "incomplete"]++;
+    return out;
+  }
+
   /** Restores a peer remembered across an eviction, without the announce rules. */
   restore(record: PeerRecord<S>): void {
     this.remove(record.peerId);
@@ -138,7 +157,7 @@ export class Swarm<S> {
 
     if (input.event === "stopped") {
       if (existing) this.remove(input.peerId);
-      return { ok: true, counts: this.counts(), peer: null, membershipChanged: !!existing, displaced, offers: [] };
+      return { ok: true, counts: this.counts(), peer: null, membershipChanged: !!existing, displaced, offers: [], peers: [] };
     }
 
     if (!existing) {
@@ -156,7 +175,8 @@ export class Swarm<S> {
     // BEP 3: "completed" is sent once when a download finishes; a peer that started as a seeder never counts.
     if (input.event === "completed" && existing && !wasSeeder) this.downloaded++;
 
-    const record: PeerRecord<S> = { peerId: input.peerId, socket: input.socket, addr: input.addr, left, lastSeen: now };
+    const transport = input.transport ?? "webrtc";
+    const record: PeerRecord<S> = { peerId: input.peerId, socket: input.socket, transport, port: input.port, addr: input.addr, left, lastSeen: now };
     if (existing) {
       if (wasSeeder) this.seeders--;
       if (left === 0) this.seeders++;
@@ -165,6 +185,8 @@ export class Swarm<S> {
         this.countSocket(record.socket, +1);
       }
       existing.socket = record.socket;
+      existing.transport = record.transport;
+      existing.port = record.port;
       existing.addr = record.addr;
       existing.left = record.left;
       existing.lastSeen = now;
@@ -173,8 +195,21 @@ export class Swarm<S> {
     }
     const peer = existing ?? record;
 
+    if (transport === "http") {
+      const wanted = input.numwant ?? 0;
+      return {
+        ok: true,
+        counts: this.counts(),
+        peer,
+        membershipChanged: !existing || wasSeeder !== (left === 0),
+        displaced,
+        offers: [],
+        peers: wanted > 0 ? this.pickPeers(peer, wanted, "http") : [],
+      };
+    }
+
     const fanOut = Math.min(input.offerIds.length, input.numwant ?? input.offerIds.length, this.config.maxFanOut);
-    const targets = fanOut > 0 ? this.pickOfferTargets(peer, fanOut) : [];
+    const targets = fanOut > 0 ? this.pickPeers(peer, fanOut, "webrtc") : [];
     const offers: OfferDelivery<S>[] = [];
     targets.forEach((target, offerIndex) => {
       const offerId = input.offerIds[offerIndex]!;
@@ -189,6 +224,7 @@ export class Swarm<S> {
       membershipChanged: !existing || wasSeeder !== (left === 0),
       displaced,
       offers,
+      peers: [],
     };
   }
 
@@ -251,12 +287,18 @@ export class Swarm<S> {
     return !this.isAlive(holder.socket) || holder.addr === addr || now - holder.lastSeen >= this.config.takeoverIdleMs;
   }
 
-  private pickOfferTargets(sender: PeerRecord<S>, count: number): PeerRecord<S>[] {
-    // A seeder gains nothing from another seeder, so seeders' offers go to leechers only. A peer with an
-    // unanswered offer of its own to the sender is skipped: offering back would open two connections
-    // between the same pair ("glare"), and clients may each keep a different one.
+  /**
+   * Random peers of `transport` for `sender`: WebRTC offer targets, or HTTP peers to list. A seeder gains
+   * nothing from another seeder, so seeders get leechers only. For offers, a peer with an unanswered offer of
+   * its own to the sender is skipped: offering back would open two connections between the same pair
+   * ("glare"), and clients may each keep a different one.
+   */
+  private pickPeers(sender: PeerRecord<S>, count: number, transport: Transport): PeerRecord<S>[] {
     const wanted = (p: PeerRecord<S>) =>
-      p.peerId !== sender.peerId && !(sender.left === 0 && p.left === 0) && !this.pendingPairs.has(pairKey(p.peerId, sender.peerId));
+      p.transport === transport &&
+      p.peerId !== sender.peerId &&
+      !(sender.left === 0 && p.left === 0) &&
+      (transport === "http" || !this.pendingPairs.has(pairKey(p.peerId, sender.peerId)));
     const n = this.order.length;
     const picked: PeerRecord<S>[] = [];
     if (n <= count * 3) {

@@ -1,5 +1,5 @@
 // Test-side helpers for the directory API inside workerd: publish, search, hand-built .torrent files.
-/// <reference path="../../worker/directory/rules/bencode.d.ts" />
+/// <reference path="../../protocol/bencode.d.ts" />
 import bencode from "bencode";
 import { SELF, env } from "cloudflare:test";
 import type { PublishResponse, SearchResponse } from "../../protocol/directory";

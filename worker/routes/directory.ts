@@ -33,7 +33,7 @@ import {
 } from "../directory/queries/torrents";
 import { decodeCursor, encodeCursor, fingerprint } from "../directory/rules/cursor";
 import { parseSearchQuery } from "../directory/rules/query-language";
-import { bearerToken, keysMatch, newPublisherToken, sha256Hex } from "../directory/rules/secrets";
+import { bearerToken, keysMatch, newSecretToken, sha256Hex } from "../../protocol/secrets";
 import { TorrentFileError, parseTorrentFile } from "../directory/rules/torrent-file";
 import type { Env } from "../env";
 import { httpError } from "../errors";
@@ -201,7 +201,7 @@ directoryRoutes.post("/torrents", async (c) => {
   if (fileCount > DIRECTORY_LIMITS.maxFilesPerPublish) {
     throw httpError(413, "too_many_files", `at most ${DIRECTORY_LIMITS.maxFilesPerPublish} files per publish`);
   }
-  const token = newPublisherToken();
+  const token = newSecretToken();
   const published = await publishTorrents(c.env.DB, unique, await sha256Hex(token), Date.now(), linksFor(c.req.url));
   const created = published.entries.some((entry) => entry.created);
   const body: PublishResponse = { token: created ? token : null, entries: published.entries };

@@ -1,7 +1,7 @@
 // Reading a published .torrent (BEP 3 metainfo): name, files, piece length, and the info hash computed
 // from the bencoded info dict, never taken from the publisher. Layer: pure logic (Web Crypto is a
 // standard global in workerd and Node alike).
-/// <reference path="./bencode.d.ts" />
+/// <reference path="../../../protocol/bencode.d.ts" />
 import bencode from "bencode";
 import { DIRECTORY_LIMITS, cleanText, type PublishFile } from "../../../protocol/directory";
 

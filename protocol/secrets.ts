@@ -1,12 +1,12 @@
-// Publisher tokens and the publish key. Layer: pure logic (Web Crypto, a standard global).
-// The directory stores only a token's SHA-256; the token itself is shown once, in the publish response.
+// Secrets on the wire: bearer tokens, keys compared in constant time, SHA-256 of what is stored (the directory
+// keeps a publisher token's hash, the tracker a key's). Layer: protocol (Web Crypto, a standard global).
 
 function toHex(bytes: ArrayBuffer | Uint8Array): string {
   return [...(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** A fresh publisher token: 32 random bytes, base64url. */
-export function newPublisherToken(): string {
+/** A fresh secret token (a publisher token, a tracker key): 32 random bytes, base64url. */
+export function newSecretToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

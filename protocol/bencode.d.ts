@@ -1,4 +1,4 @@
-// Types for the `bencode` package (webtorrent/node-bencode 4), which ships none.
+// Types for the `bencode` package (webtorrent/node-bencode 4), which ships none; shared by every room that bencodes.
 declare module "bencode" {
   type Value = number | Uint8Array | string | Value[] | { [key: string]: Value };
   const bencode: {

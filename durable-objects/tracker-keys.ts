@@ -5,6 +5,7 @@ import { newSecretToken, sha256Hex } from "../protocol/secrets";
 
 const CHECK_CACHE_MS = 60_000;
 const CACHE_ENTRIES = 10_000;
+const checked = new Map<string, { valid: boolean; until: number }>();
 
 export type TrackerKey = { id: string; label: string; created: string; revoked: string | null };
 
@@ -32,10 +33,10 @@ export async function listTrackerKeys(db: D1Database): Promise<TrackerKey[]> {
 /** Revokes a key; false when there is no such key. */
 export async function revokeTrackerKey(db: D1Database, id: string, now: number): Promise<boolean> {
   const result = await db.prepare(`UPDATE tracker_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1`).bind(id, now).run();
+  // This isolate forgets at once; others within their minute of caching.
+  checked.clear();
   return result.meta.changes > 0;
 }
-
-const checked = new Map<string, { valid: boolean; until: number }>();
 
 /** Whether a presented key is issued and not revoked (cached per isolate for a minute). */
 export async function trackerKeyValid(db: D1Database, key: string, now: number): Promise<boolean> {

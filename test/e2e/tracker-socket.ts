@@ -52,9 +52,10 @@ export class TrackerSocket {
     ws.on("error", () => undefined); // surfaces as a close
   }
 
-  static open(url: string, timeoutMs = 10_000): Promise<TrackerSocket> {
+  static open(url: string, options: number | { timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<TrackerSocket> {
+    const { timeoutMs = 10_000, headers } = typeof options === "number" ? { timeoutMs: options } : options;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, { headers });
       const timer = setTimeout(() => {
         ws.terminate();
         reject(new Error(`no WebSocket to ${url} after ${timeoutMs} ms`));

@@ -137,7 +137,7 @@ export class AnnounceMux {
   }
 
   private async scrape(infoHashes: string[] | "all"): Promise<void> {
-    this.send(await scrapeFrame(this.env, infoHashes));
+    this.send(await scrapeFrame(this.env.DB, infoHashes));
   }
 
   /** The client is gone: every swarm object learns it at once (its peers leave, a synthetic `stopped`). */

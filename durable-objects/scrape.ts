@@ -3,18 +3,17 @@
 // info_hash. One D1 read, whatever the number of hashes: a scrape wakes no object and creates none.
 // Layer: adapter.
 import { TRACKER_LIMITS, scrapeReplyFrame, type SwarmCounts } from "../protocol/tracker";
-import type { TrackerEnv } from "./env";
 import { liveSwarmStats, swarmStatsOf } from "./swarm-stats";
 
 export async function scrapeFrame(
-  env: TrackerEnv,
+  db: D1Database,
   infoHashes: string[] | "all",
   local?: { infoHash: string; counts: SwarmCounts },
 ): Promise<string> {
-  if (infoHashes === "all") return scrapeReplyFrame(await liveSwarmStats(env.DB, TRACKER_LIMITS.maxScrapeHashes));
+  if (infoHashes === "all") return scrapeReplyFrame(await liveSwarmStats(db, TRACKER_LIMITS.maxScrapeHashes));
   const unique = [...new Set(infoHashes)];
   const others = unique.filter((hash) => hash !== local?.infoHash);
-  const pushed = await swarmStatsOf(env.DB, others);
+  const pushed = await swarmStatsOf(db, others);
   const files: Record<string, SwarmCounts> = {};
   for (const hash of unique) {
     files[hash] = hash === local?.infoHash ? local.counts : (pushed[hash] ?? { complete: 0, incomplete: 0, downloaded: 0 });

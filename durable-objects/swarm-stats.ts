@@ -1,17 +1,37 @@
 // The tracker's D1 writes and reads of live swarm counts (`swarm_stats`, which the directory ranks by).
 // Layer: adapter (functions of D1Database, tested apart from the objects).
 import type { SwarmCounts } from "../protocol/tracker";
+import type { SwarmActivityReport } from "./swarm-activity";
 import { meter } from "./usage";
 
-export async function upsertSwarmStats(db: D1Database, infoHash: string, counts: SwarmCounts, now: number): Promise<void> {
+/** What a swarm pushes: its counts and, when it has them, its activity for the stats page and metrics. */
+export type SwarmReport = SwarmCounts & Partial<SwarmActivityReport>;
+
+export async function upsertSwarmStats(db: D1Database, infoHash: string, report: SwarmReport, now: number): Promise<void> {
   const result = await db
     .prepare(
-      `INSERT INTO swarm_stats (info_hash, complete, incomplete, downloaded, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (info_hash) DO UPDATE SET complete = ?2, incomplete = ?3, downloaded = ?4, updated_at = ?5
+      `INSERT INTO swarm_stats (info_hash, complete, incomplete, downloaded, updated_at, http_complete, http_incomplete, clients,
+         announces_per_s, offers_per_s, answers_per_s, refusals)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+       ON CONFLICT (info_hash) DO UPDATE SET complete = ?2, incomplete = ?3, downloaded = ?4, updated_at = ?5,
+         http_complete = ?6, http_incomplete = ?7, clients = ?8, announces_per_s = ?9, offers_per_s = ?10, answers_per_s = ?11, refusals = ?12
        -- a push that lost a race with a newer one (a retry landing late) must not undo it
        WHERE excluded.updated_at >= swarm_stats.updated_at`,
     )
-    .bind(infoHash, counts.complete, counts.incomplete, counts.downloaded, now)
+    .bind(
+      infoHash,
+      report.complete,
+      report.incomplete,
+      report.downloaded,
+      now,
+      report.httpComplete ?? 0,
+      report.httpIncomplete ?? 0,
+      JSON.stringify(report.clients ?? {}),
+      report.announcesPerSecond ?? 0,
+      report.offersPerSecond ?? 0,
+      report.answersPerSecond ?? 0,
+      JSON.stringify(report.refusals ?? {}),
+    )
     .run();
   meter.d1Writes++;
   meter.d1RowsWritten += result.meta.rows_written ?? 0;

@@ -43,7 +43,7 @@ describe("the swarm object's entry points", () => {
   it("answers a failing message with a failure reason, keeps the socket, and keeps serving", async () => {
     const hash = randomInfoHash();
     const socket = await TrackerSocket.open(`/announce/${hexOf(hash)}`);
-    await runInDurableObject(env.SWARMS.get(env.SWARMS.idFromName(hexOf(hash))), (instance) => throwIn(instance, "announce"));
+    await runInDurableObject(env.SWARMS.get(env.SWARMS.idFromName(hexOf(hash))), (instance) => throwIn((instance as unknown as { core: object }).core, "announce"));
     expect(await socket.announce({ info_hash: hash, peer_id: bin("s") })).toMatchObject({ "failure reason": "internal error" });
     expect(await socket.announce({ info_hash: hash, peer_id: bin("s") })).toMatchObject({ incomplete: 1 });
     expect(socket.closed).toBeNull();
@@ -78,7 +78,7 @@ describe("the swarm object's entry points", () => {
     const socket = await TrackerSocket.open(`/announce/${hexOf(hash)}`);
     await socket.announce({ info_hash: hash, peer_id: bin("x") });
     const stub = env.SWARMS.get(env.SWARMS.idFromName(hexOf(hash)));
-    await runInDurableObject(stub, (instance) => throwIn((instance as unknown as { swarm: object }).swarm, "expire"));
+    await runInDurableObject(stub, (instance) => throwIn((instance as unknown as { core: { swarm: object } }).core.swarm, "expire"));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const rearmed = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     expect(rearmed).toBeGreaterThan(Date.now());

@@ -49,8 +49,8 @@ describe("counts in the directory", () => {
     await peer.announce({ info_hash: hash, peer_id: bin("p") });
     await expect.poll(() => livePeersInDirectory(hash), { timeout: 5000 }).toBe(1);
     await runInDurableObject(swarmOf(hash), (instance) => {
-      const object = instance as unknown as { env: { DB: D1Database } };
-      object.env = { ...object.env, DB: failingD1(object.env.DB, 2) };
+      const host = (instance as unknown as { core: { host: { db: D1Database } } }).core.host;
+      (host as { db: D1Database }).db = failingD1(host.db, 2);
     });
     peer.close();
     await peer.waitForClose();

@@ -15,7 +15,20 @@ export type {
   SeedOptions,
   Seeding,
   TorrentFileInfo,
+  TorrentInfo,
 } from "./peer";
+export {
+  applySelection,
+  checkSelection,
+  parseFileSelection,
+  piecesOfFile,
+  piecesOfSelection,
+  selectedBytes,
+  selectionDone,
+  selectionPieceBytes,
+  selectionProgress,
+} from "./file-selection";
+export type { FileLayout, SelectableTorrent } from "./file-selection";
 export { DirectoryClient, lightParsers } from "./directory-client";
 export type { DirectoryClientOptions, PublishOptions, Publishable, ReplyParsers, SearchQuery } from "./directory-client";
 export { DEFAULT_SERVER, deployment, isLoopbackHost, normalizeServer, rtcConfigFor, withSocketTag } from "./deployment";

@@ -18,4 +18,6 @@ export interface Env extends TrackerEnv {
   RTC_CONFIG_LIMITER?: RateLimit;
   /** When set, publishing to the directory requires this key. */
   PUBLISH_KEY?: string;
+  /** Largest torrent (bytes) a publisher may store at the edge as a web seed; default 1 GiB. */
+  WEB_SEED_MAX_BYTES?: string;
 }

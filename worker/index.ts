@@ -7,6 +7,7 @@ import { rtcConfigRoutes } from "./routes/rtc-config";
 import { directoryRoutes } from "./routes/directory";
 import { trackerRoutes } from "./routes/tracker";
 import { usageRoutes } from "./routes/usage";
+import { webSeedApiRoutes, webSeedFileRoutes } from "./routes/web-seed";
 
 export { SwarmObject } from "../durable-objects/swarm-object";
 
@@ -18,6 +19,8 @@ app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", trackerRoutes);
 app.route("/api", directoryRoutes);
 app.route("/api", rtcConfigRoutes);
+app.route("/api", webSeedApiRoutes);
+app.route("/seed", webSeedFileRoutes);
 app.route("/lab", labFileRoutes);
 app.route("/internal", usageRoutes);
 

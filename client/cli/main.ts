@@ -15,6 +15,7 @@ import {
   normalizeServer,
   parseFileSelection,
   parseTarget,
+  uploadWebSeed,
   type EdgeswarmPeer,
 } from "../lib/index";
 import { zodParsers } from "../lib/directory-schemas";
@@ -107,7 +108,17 @@ function tagList(text: string, previous: string[] = []): string[] {
 
 // --- commands ---
 
-type SeedOpts = { name?: string; tag?: string[]; description?: string; publish: boolean; publishKey?: string; uploads?: number; uploadLimit?: number };
+type SeedOpts = {
+  name?: string;
+  tag?: string[];
+  description?: string;
+  publish: boolean;
+  publishKey?: string;
+  uploads?: number;
+  uploadLimit?: number;
+  webSeed?: boolean;
+  token?: string;
+};
 
 async function seedCommand(paths: string[], opts: SeedOpts, command: Command): Promise<void> {
   const globals = globalsOf(command);
@@ -130,6 +141,23 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
     return fail(error, globals, peer);
   }
   const listed = seeding.listing !== null;
+  // --web-seed: the edge keeps a copy of the bytes (BEP 19), which downloads use when peers cannot serve.
+  let webSeed: string | null = null;
+  if (opts.webSeed) {
+    const token = seeding.token ?? opts.token;
+    if (!listed || !token) {
+      return fail(new UsageError(listed ? "--web-seed needs the publisher token: this torrent was listed before, pass --token <token>" : "--web-seed needs the torrent listed in the directory"), globals, peer);
+    }
+    const bar = new cliProgress.SingleBar({ format: "Storing at the edge {bar} {percentage}% | {sent}/{size}", barsize: 24, hideCursor: true, noTTYOutput: true, notTTYSchedule: 2_000 }, cliProgress.Presets.shades_classic);
+    if (!globals.json) bar.start(seeding.length, 0, { sent: formatBytes(0), size: formatBytes(seeding.length) });
+    try {
+      webSeed = await uploadWebSeed(peer.directory, { torrent: seeding.torrent, token, onProgress: (sent) => !globals.json && bar.update(sent, { sent: formatBytes(sent) }) });
+    } catch (error) {
+      if (!globals.json) bar.stop();
+      return fail(error, globals, peer);
+    }
+    if (!globals.json) bar.stop();
+  }
   if (globals.json) {
     out(
       JSON.stringify({
@@ -142,6 +170,7 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
         listed,
         token: seeding.token,
         publish_error: seeding.publishError?.message ?? null,
+        web_seed: webSeed,
       }),
     );
   } else {
@@ -150,6 +179,7 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
     out(`  magnet      ${seeding.magnet}`);
     out(`  share link  ${seeding.shareLink}`);
     if (seeding.token) out(`  token       ${seeding.token}  (publisher token: keep it to edit or delete the listing)`);
+    if (webSeed) out(`  web seed    ${webSeed}  (the edge serves the bytes when peers cannot)`);
     if (seeding.publishError) say(`warning: seeding, but not listed in the directory: ${seeding.publishError.message}`);
     else if (!opts.publish) say("Not listed in the directory (--no-publish): share the magnet.");
     else say(seeding.listing?.created ? `Listed in the directory at ${globals.server}.` : `Already listed in the directory at ${globals.server}.`);
@@ -273,6 +303,9 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
         selected: result.selected?.map((i) => i + 1) ?? null,
         resumed_pieces: result.resumedPieces,
         received: result.received,
+        web_seed: result.webSeed
+          ? { url: result.webSeed.url, bytes_from_edge: result.webSeed.edgeBytes, bytes_from_peers: result.webSeed.peerBytes, changes: result.webSeed.changes }
+          : null,
       }),
     );
   } else {
@@ -377,6 +410,8 @@ export function buildProgram(): Command {
     .option("--no-publish", "seed without listing it in the directory")
     .option("--uploads <n>", "upload slots (peers unchoked at once; default 10)", positiveInt("--uploads"))
     .option("--upload-limit <rate>", "upload cap in bytes/s (e.g. 500k, 2M)", rate)
+    .option("--web-seed", "also store the bytes at the edge, which serves them when peers cannot (BEP 19 web seed)")
+    .option("--token <token>", "publisher token of an earlier listing (for --web-seed)")
     .action(seedCommand);
 
   program

@@ -17,7 +17,7 @@ import { setClientIceServers } from "./rtc-refresh";
 import { announceOnSwarmSockets } from "./swarm-announce";
 
 export * from "./index";
-export { browserTrackers, magnetTrackers, magnetWebSeeds, readTorrentMeta, TorrentMetaError } from "./torrent-meta";
+export { browserTrackers, magnetTrackers, readTorrentMeta, TorrentMetaError } from "./torrent-meta";
 export type { TorrentMeta } from "./torrent-meta";
 export { removeTracker } from "./trackers";
 

@@ -15,6 +15,9 @@ import type { VerifyResult } from "./piece-verify";
 import { progressOf, type Progress, type TorrentLike } from "./progress";
 import { keepRtcConfigFresh } from "./rtc-refresh";
 import { announceOnSwarmSockets } from "./swarm-announce";
+import { magnetWebSeeds } from "./torrent-meta";
+import { assistWithWebSeed, type WebSeedAssist, type WebSeedStats } from "./web-seed-assist";
+import type { WebSeedPolicy } from "./web-seed-policy";
 import { parseTarget, type Target } from "./targets";
 
 export type { PieceStrategy, Progress };
@@ -141,6 +144,11 @@ export type DownloadOptions = {
    * download is done when they are. Default: every file.
    */
   select?: number[];
+  /**
+   * The edge's copy (a BEP 19 web seed named by the listing or the magnet's ws=) is used only when peers cannot
+   * serve well (web-seed-policy.ts); `false` never uses it, an object changes the policy. Default on.
+   */
+  webSeed?: false | Partial<WebSeedPolicy>;
 };
 
 /** What a download target turned out to be. */
@@ -171,6 +179,8 @@ export type DownloadResult = {
   resumedPieces: number;
   /** Payload bytes received from peers and web seeds in this run. */
   received: number;
+  /** What came from the edge's web seed and from peers, and when the edge was used; null without a web seed. */
+  webSeed: (WebSeedStats & { url: string }) | null;
   torrent: Torrent;
 };
 
@@ -440,7 +450,25 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
       torrent = client.add(torrentId, torrentOptions);
     }
     download.torrent = torrent;
-    return this.follow(download, torrent, resolved, options, ours);
+    // The edge as a web seed, only while peers cannot serve well.
+    const webSeedUrl = resolved.listing?.web_seed ?? (typeof torrentId === "string" ? magnetWebSeeds(torrentId)[0] : undefined);
+    let assist: { url: string; assist: WebSeedAssist } | null = null;
+    if (webSeedUrl && ours && options.webSeed !== false) {
+      const selection = download.selection;
+      assist = {
+        url: webSeedUrl,
+        assist: assistWithWebSeed(torrent, webSeedUrl, {
+          policy: options.webSeed || undefined,
+          wanted: selection ? () => piecesOfSelection({ pieceLength: torrent.pieceLength, length: torrent.length, files: torrent.files }, selection) : undefined,
+        }),
+      };
+    }
+    try {
+      const result = await this.follow(download, torrent, resolved, options, ours);
+      return { ...result, webSeed: assist ? { ...assist.assist.stats(), url: assist.url } : null };
+    } finally {
+      assist?.assist.stop();
+    }
   }
 
   /**
@@ -660,6 +688,7 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
           selected: selection,
           resumedPieces,
           received: torrent.received - receivedAtStart,
+          webSeed: null,
           torrent,
         });
       };

@@ -8,7 +8,8 @@ export type Openable = { kind: "hash"; infoHash: string } | { kind: "magnet"; in
 export function routeOf(fragment: string): Openable | null {
   const text = fragment.replace(/^#/, "");
   if (text === "") return null;
-  if (/^magnet:/i.test(text)) return magnetOf(text) ?? magnetOf(safeDecode(text));
+  // A magnet as typed, or percent-encoded whole (`#magnet%3A%3Fxt%3D…`, as some sites link it).
+  if (/^magnet(:|%3A)/i.test(text)) return magnetOf(text) ?? magnetOf(safeDecode(text));
   const infoHash = infoHashOf(text);
   return infoHash ? { kind: "hash", infoHash } : null;
 }

@@ -2,7 +2,23 @@
 // downloads kept for later (library-store.ts), and the actions the views share (open, download with a choice of
 // files, pause, resume, seed, remove). Layer: client/web.
 import type { TorrentDetails } from "../../protocol/directory";
-import { applySelection, browserTrackers, magnetTrackers, parseTarget, removeTracker, selectionDone, selectionProgress, type Deployment, type DirectoryClient, type TorrentMeta } from "../lib/browser";
+import {
+  applySelection,
+  assistWithWebSeed,
+  browserTrackers,
+  magnetTrackers,
+  magnetWebSeeds,
+  parseTarget,
+  piecesOfSelection,
+  removeTracker,
+  selectionDone,
+  selectionProgress,
+  uploadWebSeed,
+  type Deployment,
+  type DirectoryClient,
+  type TorrentMeta,
+  type WebSeedAssist,
+} from "../lib/browser";
 import { DEFAULT_STRATEGY, type BrowserClient, type BrowserTorrent, type SeedOptions } from "./browser-peer";
 import { FileChunkStore, pieceLengthFor } from "./file-chunk-store";
 import { allRecords, deleteRecord, getRecord, putRecord, updateRecord, type LibraryRecord } from "./library-store";
@@ -30,6 +46,8 @@ export type Held = {
   resumedPieces: number | null;
   /** Payload bytes received in this tab (peers and web seeds). */
   receivedAtStart: number;
+  /** The edge as a web seed, used only while peers cannot serve well (client/lib/web-seed-policy.ts). */
+  webSeed: WebSeedAssist | null;
 };
 
 /** What was opened but not yet downloaded: a magnet from elsewhere or a dropped .torrent. */
@@ -147,6 +165,14 @@ export class App {
         applySelection(torrent as never, held.paused ? [] : held.selection);
         void this.keep(held);
       });
+      // The edge's copy (the listing's web seed, or a magnet's ws=), asked only when peers cannot serve well.
+      const webSeedUrl = details?.web_seed ?? magnetWebSeeds(magnet)[0] ?? pending?.meta?.webSeeds[0];
+      if (webSeedUrl) {
+        held.webSeed = assistWithWebSeed(torrent as never, webSeedUrl, {
+          wanted: () => (held.selection && torrent.files.length ? piecesOfSelection({ pieceLength: torrent.pieceLength, length: torrent.length, files: torrent.files }, held.selection) : null),
+        });
+        torrent.once("close", () => held.webSeed?.stop());
+      }
       torrent.once("ready", () => {
         held.resumedPieces = torrent.pieces.filter((_, i) => torrent.bitfield?.get(i)).length;
         held.receivedAtStart = torrent.received;
@@ -287,7 +313,7 @@ export class App {
    * Seeds files the user picked (read in place, not copied) and publishes the torrent to the directory.
    * `onHashed` fires once the torrent exists; publishing errors are kept on the returned entry.
    */
-  async seed(files: File[], options: { tags: string[]; publishKey?: string; onProgress?: SeedProgress }): Promise<Held> {
+  async seed(files: File[], options: { tags: string[]; publishKey?: string; onProgress?: SeedProgress; webSeed?: (sent: number, total: number) => void }): Promise<Held> {
     const total = files.reduce((sum, file) => sum + file.size, 0);
     const pieceLength = pieceLengthFor(total);
     const seedOptions: SeedOptions = {
@@ -315,6 +341,14 @@ export class App {
         held.magnet = entry.magnet;
         held.details = { ...entry, files: [] };
       }
+      // The user asked the edge to keep a copy (a web seed): upload it with the publisher token.
+      const token = published.token ?? localStorage.getItem(`edgeswarm:token:${torrent.infoHash}`);
+      if (options.webSeed && entry && token) {
+        const url = await uploadWebSeed(this.api, { torrent: torrent as never, token, onProgress: options.webSeed });
+        held.details = { ...held.details!, web_seed: url };
+      } else if (options.webSeed) {
+        held.error = "seeding, but the edge keeps no copy: this torrent was listed from another browser (its publisher token is not here)";
+      }
     } catch (error) {
       held.error = `seeding, but not listed in the directory: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -337,7 +371,20 @@ export class App {
   }
 
   private hold(infoHash: string, torrent: BrowserTorrent, role: Role, details: TorrentDetails | null, magnet: string | null, release: () => void): Held {
-    const held: Held = { torrent, role, details, magnet, error: null, release, selection: null, trackers: { usable: [], ignored: [] }, paused: false, resumedPieces: null, receivedAtStart: 0 };
+    const held: Held = {
+      torrent,
+      role,
+      details,
+      magnet,
+      error: null,
+      release,
+      selection: null,
+      trackers: { usable: [], ignored: [] },
+      paused: false,
+      resumedPieces: null,
+      receivedAtStart: 0,
+      webSeed: null,
+    };
     this.held.set(infoHash, held);
     // Torrent errors end the torrent; they are shown in the page, not thrown. The store refusing writes is the
     // browser's quota: say so, and what to do.

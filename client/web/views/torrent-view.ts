@@ -31,6 +31,7 @@ export class TorrentView {
     sequential: HTMLInputElement;
     canvas: HTMLCanvasElement;
     summary: HTMLElement;
+    edge: HTMLElement;
     counts: Map<PieceClass, HTMLElement>;
   } | null = null;
   /** What the current rendering was made from; a change re-renders (see keyOf). */
@@ -108,6 +109,11 @@ export class TorrentView {
     // For scripts and tests: what this tab received (peers and web seeds) and what it found stored.
     this.root.dataset.received = String(t.received - held.receivedAtStart);
     this.root.dataset.paused = String(held.paused);
+    if (held.webSeed) {
+      const stats = held.webSeed.stats();
+      this.root.dataset.edgeBytes = String(stats.edgeBytes);
+      setText(live.edge, `${formatBytes(stats.edgeBytes)} from the edge, ${formatBytes(stats.peerBytes)} from peers${stats.active ? " · the edge is helping" : ""}`);
+    }
     if (held.resumedPieces !== null) this.root.dataset.resumedPieces = String(held.resumedPieces);
 
     const pieceCount = t.pieces?.length ?? 0;
@@ -242,12 +248,14 @@ export class TorrentView {
       }),
     );
     const summary = h("p", { class: "piece-summary", "data-testid": "piece-summary" });
-    this.live = { progress, progressText, downloaded: downloaded.dd, down: down.dd, up: up.dd, peers: peers.dd, eta: eta.dd, sequential, canvas, summary, counts };
+    const edge = h("p", { class: "muted small", "data-testid": "edge-share" });
+    this.live = { progress, progressText, downloaded: downloaded.dd, down: down.dd, up: up.dd, peers: peers.dd, eta: eta.dd, sequential, canvas, summary, counts, edge };
     return h(
       "div",
       { class: "live" },
       h("div", { class: "progress-row" }, progress, progressText),
       h("dl", { class: "stats" }, downloaded.element, down.element, up.element, peers.element, eta.element),
+      edge,
       h("figure", { class: "piece-map" }, h("figcaption", {}, h("span", { class: "figure-title" }, "Pieces"), summary), h("div", { class: "canvas-wrap" }, canvas), legend),
       h("label", { class: "toggle", for: "sequential-toggle" }, sequential, " Fetch pieces in order (for streaming); off: rarest first"),
     );
@@ -295,8 +303,8 @@ export class TorrentView {
       files.slice(0, 500).forEach((file, index) => {
         list.append(h("li", { class: "file", "data-testid": "file" }, checkbox(index, file.path), h("span", { class: "file-name" }, file.path), h("span", { class: "muted" }, formatBytes(file.length))));
       });
-    } else if (t) {
-      list.append(h("li", { class: "muted" }, "The file list arrives with the metadata, from the first peer."));
+    } else if (t || pending) {
+      list.append(h("li", { class: "muted" }, "The file list arrives with the metadata, from the first peer: choose files once the download has started."));
     }
     if (files.length > 1) describe(chosen);
     return h("section", { class: "files-section", "aria-labelledby": "files-heading" }, h("h3", { id: "files-heading" }, "Files"), files.length > 1 ? summary : null, list);
@@ -337,7 +345,9 @@ export class TorrentView {
     const hash = this.infoHash ?? "";
     const pending = this.app.pending.get(hash);
     const record = this.app.library.get(hash);
-    return [keyOf(this.app.held.get(hash)), pending ? `p${pending.meta ? "m" : ""}${pending.trackers.usable.length}` : "", record ? `r${record.paused}` : ""].join("|");
+    const held = this.app.held.get(hash);
+    // Completing the chosen files takes the Pause button away.
+    return [keyOf(held), held && this.app.complete(held) ? "complete" : "", pending ? `p${pending.meta ? "m" : ""}${pending.trackers.usable.length}` : "", record ? `r${record.paused}` : ""].join("|");
   }
 
   private fileRow(file: BrowserFile, checkbox: HTMLInputElement | null): FileRow {

@@ -10,6 +10,7 @@ import {
   magnetWebSeeds,
   parseTarget,
   piecesOfSelection,
+  readTorrentMeta,
   removeTracker,
   selectionDone,
   selectionProgress,
@@ -226,7 +227,8 @@ export class App {
     this.changed();
   }
 
-  async resume(infoHash: string): Promise<void> {
+  /** Resumes a paused download (here or kept from an earlier visit), with `selection` when the user changed it. */
+  async resume(infoHash: string, selection?: number[] | null): Promise<void> {
     const held = this.held.get(infoHash);
     if (held) {
       if (!held.paused) return;
@@ -240,8 +242,9 @@ export class App {
     }
     const record = this.library.get(infoHash) ?? (await getRecord(infoHash));
     if (!record) return;
-    await putRecord({ ...record, paused: false });
-    await this.download(infoHash, null, { record: { ...record, paused: false } });
+    const resumed = { ...record, paused: false, selection: selection === undefined ? record.selection : selection };
+    await putRecord(resumed);
+    await this.download(infoHash, null, { record: resumed });
   }
 
   /** Stops announcing on a tracker the torrent named (and keeps it off after a reload). */
@@ -264,7 +267,12 @@ export class App {
    */
   async restore(): Promise<Set<string>> {
     const records = await allRecords();
-    for (const record of records) this.library.set(record.infoHash, record);
+    for (const record of records) {
+      this.library.set(record.infoHash, record);
+      // A kept .torrent shows the files (and the choice) before the download runs again.
+      const meta = record.torrentFile ? await readTorrentMeta(record.torrentFile).catch(() => null) : null;
+      this.setPending(record.infoHash, { torrentId: record.torrentFile ?? record.magnet, magnet: record.magnet, meta, trackers: record.trackers });
+    }
     this.changed();
     for (const record of records) {
       if (record.paused) continue;

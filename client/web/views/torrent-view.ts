@@ -166,7 +166,7 @@ export class TorrentView {
     if (!held && record) {
       // Kept from an earlier visit (paused, or stopped when the browser closed).
       actions.append(
-        h("button", { type: "button", class: "button primary", "data-testid": "resume-button", onclick: () => void this.app.resume(hash).catch((e: unknown) => this.showError(error, e)) }, "Resume"),
+        h("button", { type: "button", class: "button primary", "data-testid": "resume-button", onclick: () => void this.app.resume(hash, this.choice ?? record.selection).catch((e: unknown) => this.showError(error, e)) }, "Resume"),
         h("button", { type: "button", class: "button secondary", "data-testid": "forget-button", onclick: () => void this.app.forget(hash).catch((e: unknown) => this.showError(error, e)) }, "Delete stored data"),
       );
     } else if (!held) {

@@ -49,7 +49,7 @@ export class TransfersView {
         h(
           "li",
           { class: "transfer", "data-testid": "library-item", "data-info-hash": record.infoHash },
-          h("a", { href: `#${record.infoHash}` }, "⏸ ", record.name),
+          h("a", { href: `#${record.infoHash}` }, h("span", { class: "role" }, "↓"), " ", record.name),
           h("span", { class: "muted small" }, `${record.paused ? "paused" : "waiting"} at ${formatPercent(record.progress)} of ${formatBytes(record.length)}`),
           h(
             "span",

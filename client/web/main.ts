@@ -66,7 +66,9 @@ async function boot(): Promise<void> {
     const searchRoot = byId("search-view");
     if (opened) {
       searchRoot.hidden = true;
-      if (opened.kind === "magnet" && !page.held.has(opened.infoHash)) page.setPending(opened.infoHash, { torrentId: opened.magnet, magnet: opened.magnet, meta: null });
+      // A magnet in the address bar; a kept download of the same torrent already knows more (its .torrent).
+      const known = page.held.has(opened.infoHash) || page.pending.get(opened.infoHash)?.meta;
+      if (opened.kind === "magnet" && !known) page.setPending(opened.infoHash, { torrentId: opened.magnet, magnet: opened.magnet, meta: null });
       void torrentView.show(opened.infoHash).catch((error: unknown) => banner(String(error)));
     } else {
       torrentView.hide();

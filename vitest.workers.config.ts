@@ -20,6 +20,8 @@ export default defineConfig(async () => {
             MAX_PEERS_PER_SWARM: "120",
             TURN_SECRET: "workers-test-turn-secret",
             TURN_URLS: "turn:turn.test:3478?transport=udp,turn:turn.test:3478?transport=tcp",
+            // Web seeds of at most 8 MiB, so the size limit is tested without a large upload.
+            WEB_SEED_MAX_BYTES: String(8 * 1024 * 1024),
           },
         },
       }),

@@ -220,7 +220,11 @@ export const TorrentSummary = SearchHit.omit({ score: true }).extend({
 });
 export type TorrentSummary = z.infer<typeof TorrentSummary>;
 
-export const TorrentDetails = TorrentSummary.extend({ files: z.array(PublishFile) });
+export const TorrentDetails = TorrentSummary.extend({
+  files: z.array(PublishFile),
+  /** The edge's copy of the bytes (BEP 19 web seed URL), when the publisher uploaded them; the magnet then has ws=. */
+  web_seed: z.string().nullable().optional(),
+});
 export type TorrentDetails = z.infer<typeof TorrentDetails>;
 
 export const PublishResponse = z.object({
@@ -229,6 +233,19 @@ export const PublishResponse = z.object({
   entries: z.array(TorrentSummary.extend({ created: z.boolean() })),
 });
 export type PublishResponse = z.infer<typeof PublishResponse>;
+
+/** The state of a web seed upload (POST /api/torrents/:hash/web-seed and …/complete). */
+export const WebSeedStatus = z.object({
+  status: z.enum(["uploading", "complete"]),
+  /** Bytes per part (every part but the last), a whole number of pieces. */
+  part_size: z.number(),
+  parts: z.number(),
+  /** Part numbers (1-based) stored and verified already. */
+  uploaded: z.array(z.number()),
+  /** The web seed URL once complete. */
+  web_seed: z.string().nullable(),
+});
+export type WebSeedStatus = z.infer<typeof WebSeedStatus>;
 
 export const StatsResponse = z.object({
   torrents: z.number(),

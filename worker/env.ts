@@ -28,4 +28,6 @@ export interface Env extends TrackerEnv {
   TRUST_IP_PARAM?: string;
   /** Per-address limit of HTTP announces and scrapes (wrangler.toml [[ratelimits]]). */
   ANNOUNCE_LIMITER?: RateLimit;
+  /** Largest torrent (bytes) a publisher may store at the edge as a web seed; default 1 GiB. */
+  WEB_SEED_MAX_BYTES?: string;
 }

@@ -8,6 +8,7 @@ import { directoryRoutes } from "./routes/directory";
 import { trackerKeyRoutes } from "./routes/tracker-keys";
 import { trackerRoutes } from "./routes/tracker";
 import { usageRoutes } from "./routes/usage";
+import { webSeedApiRoutes, webSeedFileRoutes } from "./routes/web-seed";
 
 export { SwarmObject } from "../durable-objects/swarm-object";
 
@@ -20,6 +21,8 @@ app.route("/", trackerRoutes);
 app.route("/api", directoryRoutes);
 app.route("/api", rtcConfigRoutes);
 app.route("/api", trackerKeyRoutes);
+app.route("/api", webSeedApiRoutes);
+app.route("/seed", webSeedFileRoutes);
 app.route("/lab", labFileRoutes);
 app.route("/internal", usageRoutes);
 

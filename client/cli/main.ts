@@ -13,12 +13,14 @@ import {
   formatBytes,
   formatDuration,
   normalizeServer,
+  parseFileSelection,
   parseTarget,
+  uploadWebSeed,
   type EdgeswarmPeer,
 } from "../lib/index";
 import { zodParsers } from "../lib/directory-schemas";
 import type { NodePeerOptions } from "../lib/node";
-import { EXIT, detailsText, exitCodeFor, parseRate, progressFields, searchTable } from "./output";
+import { EXIT, detailsText, exitCodeFor, fileListText, parseRate, progressFields, searchTable } from "./output";
 
 /** WebTorrent and node-datachannel take a while to load: only the commands that move data load them. */
 const loadNode = () => import("../lib/node");
@@ -106,7 +108,17 @@ function tagList(text: string, previous: string[] = []): string[] {
 
 // --- commands ---
 
-type SeedOpts = { name?: string; tag?: string[]; description?: string; publish: boolean; publishKey?: string; uploads?: number; uploadLimit?: number };
+type SeedOpts = {
+  name?: string;
+  tag?: string[];
+  description?: string;
+  publish: boolean;
+  publishKey?: string;
+  uploads?: number;
+  uploadLimit?: number;
+  webSeed?: boolean;
+  token?: string;
+};
 
 async function seedCommand(paths: string[], opts: SeedOpts, command: Command): Promise<void> {
   const globals = globalsOf(command);
@@ -129,6 +141,23 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
     return fail(error, globals, peer);
   }
   const listed = seeding.listing !== null;
+  // --web-seed: the edge keeps a copy of the bytes (BEP 19), which downloads use when peers cannot serve.
+  let webSeed: string | null = null;
+  if (opts.webSeed) {
+    const token = seeding.token ?? opts.token;
+    if (!listed || !token) {
+      return fail(new UsageError(listed ? "--web-seed needs the publisher token: this torrent was listed before, pass --token <token>" : "--web-seed needs the torrent listed in the directory"), globals, peer);
+    }
+    const bar = new cliProgress.SingleBar({ format: "Storing at the edge {bar} {percentage}% | {sent}/{size}", barsize: 24, hideCursor: true, noTTYOutput: true, notTTYSchedule: 2_000 }, cliProgress.Presets.shades_classic);
+    if (!globals.json) bar.start(seeding.length, 0, { sent: formatBytes(0), size: formatBytes(seeding.length) });
+    try {
+      webSeed = await uploadWebSeed(peer.directory, { torrent: seeding.torrent, token, onProgress: (sent) => !globals.json && bar.update(sent, { sent: formatBytes(sent) }) });
+    } catch (error) {
+      if (!globals.json) bar.stop();
+      return fail(error, globals, peer);
+    }
+    if (!globals.json) bar.stop();
+  }
   if (globals.json) {
     out(
       JSON.stringify({
@@ -141,6 +170,7 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
         listed,
         token: seeding.token,
         publish_error: seeding.publishError?.message ?? null,
+        web_seed: webSeed,
       }),
     );
   } else {
@@ -149,6 +179,7 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
     out(`  magnet      ${seeding.magnet}`);
     out(`  share link  ${seeding.shareLink}`);
     if (seeding.token) out(`  token       ${seeding.token}  (publisher token: keep it to edit or delete the listing)`);
+    if (webSeed) out(`  web seed    ${webSeed}  (the edge serves the bytes when peers cannot)`);
     if (seeding.publishError) say(`warning: seeding, but not listed in the directory: ${seeding.publishError.message}`);
     else if (!opts.publish) say("Not listed in the directory (--no-publish): share the magnet.");
     else say(seeding.listing?.created ? `Listed in the directory at ${globals.server}.` : `Already listed in the directory at ${globals.server}.`);
@@ -162,16 +193,30 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
   });
 }
 
-type GetOpts = { output: string; timeout: number; sequential?: boolean; verify: boolean; seed?: boolean; uploads?: number; uploadLimit?: number; downloadLimit?: number };
+type GetOpts = {
+  output: string;
+  timeout: number;
+  sequential?: boolean;
+  verify: boolean;
+  seed?: boolean;
+  uploads?: number;
+  uploadLimit?: number;
+  downloadLimit?: number;
+  select?: string;
+  list?: boolean;
+};
 
 async function getCommand(words: string[], opts: GetOpts, command: Command): Promise<void> {
   const globals = globalsOf(command);
   const target = words.join(" ");
+  let select: number[] | undefined;
   try {
     parseTarget(target); // usage errors before anything connects
+    if (opts.select !== undefined) select = parseFileSelection(opts.select);
   } catch (error) {
     return fail(error, globals);
   }
+  if (opts.list) return listCommand(target, opts, globals);
   const peerOptions: NodePeerOptions = {
     server: globals.server,
     strategy: opts.sequential ? "sequential" : "rarest",
@@ -203,7 +248,7 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
   if (globals.verbose) peer.on("warning", (message) => say(`warning: ${message}`));
 
   if (!globals.json) say(`Looking up ${target} at ${globals.server}…`);
-  const download = peer.download(target, { path: opts.output, verify: opts.verify, keepSeeding: Boolean(opts.seed) });
+  const download = peer.download(target, { path: opts.output, verify: opts.verify, keepSeeding: Boolean(opts.seed), select });
   if (!globals.json) {
     download.on("resolved", (r) => {
       const size = r.size === null ? "" : ` (${formatBytes(r.size)})`;
@@ -214,7 +259,17 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
       say(`Connecting to peers (giving up after ${opts.timeout > 0 ? formatDuration(opts.timeout * 1000) : "never"} without one)…`);
     });
     download.on("metadata", (info) => {
-      bar.start(1000, 0, { ...progressFields(download.progress()!), size: formatBytes(info.length), pieces: `0/${info.pieces}` });
+      if (info.selected) {
+        const bytes = info.selected.reduce((sum, i) => sum + (info.files[i]?.length ?? 0), 0);
+        say(`Fetching ${info.selected.length} of ${info.files.length} files (${formatBytes(bytes)}): ${info.selected.map((i) => i + 1).join(", ")}`);
+      }
+    });
+    // WebTorrent checks what the folder already holds before fetching: a re-run after an interruption
+    // continues from the intact pieces.
+    download.on("checked", ({ held, pieces }) => {
+      if (held > 0) say(`Resuming: ${held} of ${pieces} pieces already in ${opts.output} match their hashes; fetching the rest.`);
+      const progress = download.progress()!;
+      bar.start(1000, Math.floor(progress.fraction * 1000), { ...progressFields(progress) });
       barRunning = true;
     });
     download.on("progress", (progress) => {
@@ -245,15 +300,51 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
         files: result.files,
         elapsed_ms: result.elapsedMs,
         verified: result.verified ? { ok: result.verified.ok, pieces_checked: download.progress()?.pieces.total ?? null } : null,
+        selected: result.selected?.map((i) => i + 1) ?? null,
+        resumed_pieces: result.resumedPieces,
+        received: result.received,
+        web_seed: result.webSeed
+          ? { url: result.webSeed.url, bytes_from_edge: result.webSeed.edgeBytes, bytes_from_peers: result.webSeed.peerBytes, changes: result.webSeed.changes }
+          : null,
       }),
     );
   } else {
     const verified = result.verified ? `, all ${download.progress()?.pieces.total ?? ""} pieces verified` : ", not verified (--no-verify)";
-    out(`Downloaded "${result.name}" (${formatBytes(result.length)}) to ${where} in ${formatDuration(result.elapsedMs)}${verified}`);
+    const resumed = result.resumedPieces > 0 ? `; ${formatBytes(result.received)} fetched, ${result.resumedPieces} pieces were already here` : "";
+    out(`Downloaded "${result.name}" (${formatBytes(result.length)}) to ${where} in ${formatDuration(result.elapsedMs)}${verified}${resumed}`);
   }
   if (opts.seed) {
     if (!globals.json) say("Seeding until Ctrl-C.");
     return;
+  }
+  return exit(EXIT.ok, peer);
+}
+
+/** `get --list`: the files with their numbers (for --select) and sizes; downloads nothing, writes nothing. */
+async function listCommand(target: string, opts: GetOpts, globals: Globals): Promise<void> {
+  const { createNodePeer } = await loadNode();
+  const peer = createNodePeer({ server: globals.server, noPeersTimeoutMs: opts.timeout * 1000 });
+  stopOnSignals(peer, () => EXIT.interrupted);
+  let info;
+  try {
+    info = await peer.inspect(target);
+  } catch (error) {
+    return fail(error, globals, peer);
+  }
+  if (globals.json) {
+    out(
+      JSON.stringify({
+        info_hash: info.infoHash,
+        name: info.name,
+        size: info.length,
+        piece_length: info.pieceLength,
+        pieces: info.pieces,
+        files: info.files.map((f) => ({ number: f.index + 1, path: f.path, length: f.length })),
+        trackers: info.trackers,
+      }),
+    );
+  } else {
+    out(fileListText(info));
   }
   return exit(EXIT.ok, peer);
 }
@@ -319,6 +410,8 @@ export function buildProgram(): Command {
     .option("--no-publish", "seed without listing it in the directory")
     .option("--uploads <n>", "upload slots (peers unchoked at once; default 10)", positiveInt("--uploads"))
     .option("--upload-limit <rate>", "upload cap in bytes/s (e.g. 500k, 2M)", rate)
+    .option("--web-seed", "also store the bytes at the edge, which serves them when peers cannot (BEP 19 web seed)")
+    .option("--token <token>", "publisher token of an earlier listing (for --web-seed)")
     .action(seedCommand);
 
   program
@@ -333,6 +426,8 @@ export function buildProgram(): Command {
     .option("--uploads <n>", "upload slots (default 10)", positiveInt("--uploads"))
     .option("--upload-limit <rate>", "upload cap in bytes/s (e.g. 500k, 2M)", rate)
     .option("--download-limit <rate>", "download cap in bytes/s", rate)
+    .option("--select <files>", "only these files, by the numbers --list prints: e.g. 2,5-7")
+    .option("--list", "print the files with their numbers and sizes, download nothing")
     .action(getCommand);
 
   program

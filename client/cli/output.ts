@@ -1,7 +1,7 @@
 // What the CLI prints: the search table, a torrent's details, the progress line's fields, exit codes.
 // Layer: client/cli (pure; no I/O here).
 import type { SearchHit, TorrentDetails } from "../../protocol/directory";
-import { formatBytes, formatDuration, formatSpeed, type ErrorCode, type Progress } from "../lib/index";
+import { formatBytes, formatDuration, formatSpeed, type ErrorCode, type Progress, type TorrentInfo } from "../lib/index";
 
 /** Exit codes (docs/cli.md). */
 export const EXIT = {
@@ -90,6 +90,15 @@ export function detailsText(details: TorrentDetails, shareLink: string): string 
     ...details.files.map((file) => `  ${formatBytes(file.length).padStart(10)}  ${file.path}`),
   ];
   return lines.join("\n");
+}
+
+/** `get --list`: a header, then one line per file — its number for --select, size and path. */
+export function fileListText(info: Pick<TorrentInfo, "name" | "infoHash" | "length" | "files" | "pieces" | "pieceLength">): string {
+  const width = String(info.files.length).length;
+  return [
+    `${info.name}  ${formatBytes(info.length)} in ${info.files.length} file${info.files.length === 1 ? "" : "s"}, ${info.pieces} pieces of ${formatBytes(info.pieceLength)}  ${info.infoHash}`,
+    ...info.files.map((file) => `${String(file.index + 1).padStart(width)}  ${formatBytes(file.length).padStart(10)}  ${file.path}`),
+  ].join("\n");
 }
 
 /** The progress bar's fields (cli-progress payload; names clear of its own tokens such as `{eta}`). */

@@ -30,6 +30,8 @@ const HELP = `npm run lab -- [options]
   --peer-down RATE    peer download d (default 8Mbit; "unlimited" allowed)
   --modes LIST        cs,p2p,hybrid (default all three)
   --strategy LIST     p2p piece strategies: rarest,sequential (default both); hybrid uses the first
+  --web-seed-policy   hybrid: leechers use the product's web seed policy (client/lib/web-seed-policy.ts: the
+                      server only when peers cannot serve) instead of asking the web seed all along
   --repeat N          runs per point (default 1)
   --out DIR           output folder (default lab-out/)
   --server URL        use a running edgeswarm (needs --lab-key = its LAB_KEY) instead of starting one
@@ -58,6 +60,7 @@ async function main(): Promise<number> {
       modes: { type: "string", default: "cs,p2p,hybrid" },
       strategy: { type: "string", default: "rarest,sequential" },
       repeat: { type: "string", default: "1" },
+      "web-seed-policy": { type: "boolean", default: false },
       out: { type: "string", default: "lab-out" },
       server: { type: "string" },
       "lab-key": { type: "string" },
@@ -174,7 +177,7 @@ async function main(): Promise<number> {
         const name = `${step.mode}${step.mode === "cs" ? "" : `/${step.strategy}`} N=${step.n}${repeat > 1 ? ` #${step.r + 1}` : ""}`;
         bar?.update(i, { run: name });
         const record = await runReal(
-          { mode: step.mode, strategy: step.strategy, peers: step.n, repeat: step.r, fileBytes, serverUp, peerUp, peerDown, pieceBytes },
+          { mode: step.mode, strategy: step.strategy, peers: step.n, repeat: step.r, fileBytes, serverUp, peerUp, peerDown, pieceBytes, webSeedPolicy: values["web-seed-policy"] },
           { pool, proxy, serverUrl, labKey, workDir },
         );
         if (!values["no-sim"]) {

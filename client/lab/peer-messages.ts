@@ -22,6 +22,8 @@ export type PeerAssignment = {
   size?: number;
   /** Hex peer id of the seed, to tell bytes from the seed (server) from bytes from other peers. */
   seedPeerId?: string;
+  /** hybrid: use the web seed only when the product's policy says so (client/lib/web-seed-policy.ts). */
+  webSeedPolicy?: boolean;
   sampleMs: number;
 };
 

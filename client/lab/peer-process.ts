@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import type WebTorrent from "webtorrent";
 import type { Torrent, Wire } from "webtorrent";
-import { createNodeClient } from "../lib/node";
+import { assistWithWebSeed, createNodeClient } from "../lib/node";
 import type { PeerAssignment, PeerSample, PeerToRunner, RunnerToPeer } from "./peer-messages";
 
 /** The webtorrent 3 methods the lab needs beyond client/types (throttles, BEP 19, the piece bitfield). */
@@ -47,6 +47,8 @@ function send(message: PeerToRunner): void {
 type Current = {
   assignment: PeerAssignment;
   client: LabClient | null;
+  /** hybrid with --web-seed-policy: the policy's watcher, stopped with the run. */
+  webSeed?: { stop(): void };
   torrent: LabTorrent | null;
   abort: AbortController;
   timer: ReturnType<typeof setInterval> | null;
@@ -167,7 +169,12 @@ function startTorrent(run: Current): void {
       else torrent.once("done", () => send({ type: "seeding", runId: a.runId, t: now() }));
       return;
     }
-    if (a.mode === "hybrid" && a.httpUrl) torrent.addWebSeed(a.httpUrl); // BEP 19
+    if (a.mode === "hybrid" && a.httpUrl) {
+      // BEP 19. With --web-seed-policy the product's rule decides (peers first, the server when they cannot
+      // serve); the lab and the product share client/lib/web-seed-policy.ts and web-seed-assist.ts.
+      if (a.webSeedPolicy) run.webSeed = assistWithWebSeed(torrent, a.httpUrl, { policy: { maxRequests: WEB_SEED_REQUESTS } });
+      else torrent.addWebSeed(a.httpUrl);
+    }
   });
   if (a.role === "leecher") torrent.on("done", () => finish(run));
 }
@@ -180,6 +187,7 @@ async function stop(runId: string): Promise<void> {
   }
   current = null;
   if (run.timer) clearInterval(run.timer);
+  run.webSeed?.stop();
   run.abort.abort();
   const last = sample(run);
   if (run.client) await new Promise<void>((resolve) => run.client!.destroy(() => resolve()));

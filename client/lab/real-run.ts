@@ -112,6 +112,8 @@ export type RealRunSpec = {
   peerUp: number;
   peerDown: number;
   pieceBytes: number;
+  /** hybrid: the product's web seed policy decides when leechers ask the server (default: always). */
+  webSeedPolicy?: boolean;
 };
 
 export type RealRunContext = {
@@ -215,6 +217,7 @@ export async function runReal(spec: RealRunSpec, ctx: RealRunContext): Promise<R
     sha256: file.sha256,
     size: spec.fileBytes,
     seedPeerId: spec.mode === "p2p" ? seedPeerId : undefined,
+    webSeedPolicy: spec.webSeedPolicy,
     sampleMs,
   });
 

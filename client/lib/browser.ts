@@ -17,6 +17,9 @@ import { setClientIceServers } from "./rtc-refresh";
 import { announceOnSwarmSockets } from "./swarm-announce";
 
 export * from "./index";
+export { browserTrackers, magnetTrackers, readTorrentMeta, TorrentMetaError } from "./torrent-meta";
+export type { TorrentMeta } from "./torrent-meta";
+export { removeTracker } from "./trackers";
 
 export type WebTorrentConstructor = new (options?: WebTorrentOptions) => WebTorrent;
 
@@ -43,6 +46,8 @@ export type BrowserClientOptions = {
   downloadLimit?: number;
   /** Every torrent announces on this swarm socket URL (and its magnet and .torrent say so); none if absent. */
   swarmUrl?: (infoHash: string) => string;
+  /** Which trackers a torrent names besides ours are used (default: none). */
+  keepTracker?: (url: string, infoHash: string) => boolean;
 };
 
 /**
@@ -61,7 +66,7 @@ export function createBrowserWebTorrent(options: BrowserClientOptions): WebTorre
     uploadLimit: options.uploadLimit,
     downloadLimit: options.downloadLimit,
   });
-  if (options.swarmUrl) announceOnSwarmSockets(client, { swarmUrl: options.swarmUrl, keepOtherTrackers: false });
+  if (options.swarmUrl) announceOnSwarmSockets(client, { swarmUrl: options.swarmUrl, keepOtherTrackers: options.keepTracker ?? false });
   resolveOfferGlare(client);
   retryFailedHandshakes(client);
   return client;
@@ -90,10 +95,14 @@ async function checkStorage(_path: string, bytes: number): Promise<void> {
 /** webtorrent 3 internal: the piece hashes of the metadata (hex), kept once pieces become Piece objects. */
 type WithHashes = Torrent & { _hashes?: string[] };
 
-/** Reads a finished torrent back from its chunk store and checks every piece (null where WebCrypto is missing). */
-async function verifyFromStore(torrent: Torrent): Promise<VerifyResult | null> {
+/**
+ * Reads a finished torrent back from its chunk store and checks every piece, or the pieces in `only` (a
+ * partial download); null where WebCrypto is missing.
+ */
+async function verifyFromStore(torrent: Torrent, only?: ReadonlySet<number>): Promise<VerifyResult | null> {
   const hashes = (torrent as WithHashes)._hashes;
   if (!hashes || typeof crypto === "undefined" || !crypto.subtle) return null; // insecure context: no WebCrypto
+  if (only) return verifyStoredPieces(torrent as StoreTorrent, hashes, only);
   const files = [...torrent.files].sort((a, b) => a.offset - b.offset);
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for (const file of files) {
@@ -102,4 +111,24 @@ async function verifyFromStore(torrent: Torrent): Promise<VerifyResult | null> {
     }
   }
   return verifyPieces({ pieceLength: torrent.pieceLength, length: torrent.length, hashes }, chunks(), webCryptoSha1);
+}
+
+/** webtorrent 3 internal: the torrent's chunk store (one chunk per piece). */
+type StoreTorrent = Torrent & { store: { get(index: number, opts: { length?: number }, cb: (error: Error | null, buf?: Uint8Array) => void): void } };
+
+/**
+ * Checks chosen pieces straight from the chunk store. A file's read stream would not do: it selects (and so
+ * fetches) the pieces it reads, also those of files not chosen.
+ */
+async function verifyStoredPieces(torrent: StoreTorrent, hashes: string[], only: ReadonlySet<number>): Promise<VerifyResult> {
+  const badPieces: number[] = [];
+  let bytes = 0;
+  const last = hashes.length - 1;
+  for (const index of [...only].sort((a, b) => a - b)) {
+    const length = index === last ? torrent.length - index * torrent.pieceLength : torrent.pieceLength;
+    const buf = await new Promise<Uint8Array | null>((resolve) => torrent.store.get(index, { length }, (error, data) => resolve(error || !data ? null : data)));
+    if (!buf || buf.length !== length || (await webCryptoSha1(buf)) !== hashes[index]) badPieces.push(index);
+    bytes += buf?.length ?? 0;
+  }
+  return { ok: badPieces.length === 0, badPieces, bytes };
 }

@@ -2,7 +2,7 @@
 // configuration, stats. Every reply is checked before it is used; the checks are injectable so the Node entry
 // uses the protocol's zod schemas and a page bundle can use the light shape checks here (zod 4 classic does not
 // tree-shake). Layer: client/lib (platform-neutral: fetch only).
-import type { ErrorBody, PublishEntryWire, PublishResponse, SearchResponse, SearchSort, StatsResponse, TorrentDetails } from "../../protocol/directory";
+import type { ErrorBody, PublishEntryWire, PublishResponse, SearchResponse, SearchSort, StatsResponse, TorrentDetails, WebSeedStatus } from "../../protocol/directory";
 import type { RtcConfig } from "../../protocol/rtc-config";
 import { deployment, type Deployment } from "./deployment";
 import { BadReplyError, DirectoryError, ServerUnreachableError, UsageError } from "./errors";
@@ -16,6 +16,8 @@ export type ReplyParsers = {
   publish: ReplyParser<PublishResponse>;
   rtcConfig: ReplyParser<RtcConfig>;
   stats: ReplyParser<StatsResponse>;
+  /** Web seed upload replies (default: the light check). */
+  webSeed?: ReplyParser<WebSeedStatus>;
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -34,6 +36,7 @@ export const lightParsers: ReplyParsers = {
   publish: check((v) => isObject(v) && Array.isArray(v.entries) && v.entries.every(isHit), "publish reply"),
   rtcConfig: check((v) => isObject(v) && Array.isArray(v.iceServers), "rtc config"),
   stats: check((v) => isObject(v) && typeof v.torrents === "number", "stats reply"),
+  webSeed: check((v) => isObject(v) && typeof v.part_size === "number" && typeof v.parts === "number" && Array.isArray(v.uploaded), "web seed reply"),
 };
 
 export type SearchQuery = {
@@ -139,6 +142,29 @@ export class DirectoryClient {
       body = JSON.stringify(what);
     }
     return this.json(this.parsers.publish, path, { method: "POST", headers, body });
+  }
+
+  /** Starts or resumes storing a listing's bytes at the edge (web seed); needs the publisher token. */
+  webSeedStart(infoHash: string, token: string): Promise<WebSeedStatus> {
+    return this.json(this.webSeedParser(), `/api/torrents/${infoHash}/web-seed`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  }
+
+  /** One part of the upload (the server checks its pieces against the torrent). */
+  async webSeedPart(infoHash: string, token: string, part: number, bytes: Uint8Array): Promise<void> {
+    await this.json((body) => body, `/api/torrents/${infoHash}/web-seed/parts/${part}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+      body: new Blob([bytes.slice()]),
+    });
+  }
+
+  /** Makes the web seed live once every part is stored. */
+  webSeedComplete(infoHash: string, token: string): Promise<WebSeedStatus> {
+    return this.json(this.webSeedParser(), `/api/torrents/${infoHash}/web-seed/complete`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  }
+
+  private webSeedParser(): ReplyParser<WebSeedStatus> {
+    return this.parsers.webSeed ?? lightParsers.webSeed!;
   }
 
   /** The deployment's STUN/TURN servers (none on localhost). */

@@ -15,8 +15,28 @@ export type {
   SeedOptions,
   Seeding,
   TorrentFileInfo,
+  TorrentInfo,
 } from "./peer";
+export {
+  applySelection,
+  checkSelection,
+  parseFileSelection,
+  piecesOfFile,
+  piecesOfSelection,
+  selectedBytes,
+  selectionDone,
+  selectionPieceBytes,
+  selectionProgress,
+} from "./file-selection";
+export type { FileLayout, SelectableTorrent } from "./file-selection";
 export { DirectoryClient, lightParsers } from "./directory-client";
+export { DEFAULT_WEB_SEED_POLICY, decide as decideWebSeed, initialState as initialWebSeedState } from "./web-seed-policy";
+export type { Decision as WebSeedDecision, Observation as WebSeedObservation, PolicyState as WebSeedPolicyState, WebSeedPolicy } from "./web-seed-policy";
+export { assistWithWebSeed } from "./web-seed-assist";
+export type { AssistOptions, WebSeedAssist, WebSeedStats } from "./web-seed-assist";
+export { uploadWebSeed } from "./web-seed-upload";
+export type { WebSeedUploadOptions } from "./web-seed-upload";
+export { magnetWebSeeds } from "./torrent-meta";
 export type { DirectoryClientOptions, PublishOptions, Publishable, ReplyParsers, SearchQuery } from "./directory-client";
 export { DEFAULT_SERVER, deployment, isLoopbackHost, normalizeServer, rtcConfigFor, withSocketTag } from "./deployment";
 export type { Deployment, PeerRtcConfig } from "./deployment";

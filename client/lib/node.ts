@@ -112,8 +112,11 @@ async function checkRoom(folder: string, bytes: number): Promise<void> {
   if (bytes > free) throw new DiskError(`not enough space in ${folder}: ${formatBytes(bytes)} needed, ${formatBytes(free)} free`);
 }
 
-/** Reads the finished files from disk, in torrent order, and checks every piece's SHA-1 against the .torrent. */
-async function verifyOnDisk(torrent: Torrent): Promise<VerifyResult> {
+/**
+ * Reads the finished files from disk, in torrent order, and checks every piece's SHA-1 against the .torrent
+ * (those in `only` for a partial download: files not chosen may be missing, and read as zeros).
+ */
+async function verifyOnDisk(torrent: Torrent, only?: ReadonlySet<number>): Promise<VerifyResult> {
   const parsed = await parseTorrent(torrent.torrentFile);
   const layout = { pieceLength: parsed.pieceLength ?? torrent.pieceLength, length: parsed.length ?? torrent.length, hashes: parsed.pieces ?? [] };
   const files = [...(parsed.files ?? [])].sort((a, b) => a.offset - b.offset);
@@ -122,13 +125,20 @@ async function verifyOnDisk(torrent: Torrent): Promise<VerifyResult> {
     for (const file of files) {
       if (file.length === 0) continue;
       const stream = createReadStream(path.join(root, file.path), { highWaterMark: 1024 * 1024 });
+      let read = 0;
       try {
-        for await (const chunk of stream) yield chunk as Buffer;
+        for await (const chunk of stream) {
+          read += (chunk as Buffer).length;
+          yield chunk as Buffer;
+        }
       } catch (error) {
-        if (diskErrorCode(error) === "ENOENT") return; // missing bytes fail their pieces
-        throw new DiskError(`cannot read back ${file.path}: ${describeDiskError(diskErrorCode(error) ?? "EIO")}`, { cause: error });
+        if (diskErrorCode(error) !== "ENOENT") {
+          throw new DiskError(`cannot read back ${file.path}: ${describeDiskError(diskErrorCode(error) ?? "EIO")}`, { cause: error });
+        }
       }
+      // A missing or short file reads as zeros, so later files stay at their offsets; its pieces fail.
+      for (let left = file.length - read; left > 0; left -= 1024 * 1024) yield new Uint8Array(Math.min(left, 1024 * 1024));
     }
   }
-  return verifyPieces(layout, chunks(), (bytes) => createHash("sha1").update(bytes).digest("hex"));
+  return verifyPieces(layout, chunks(), (bytes) => createHash("sha1").update(bytes).digest("hex"), only);
 }

@@ -9,11 +9,15 @@ import { DEFAULT_SERVER, deployment, rtcConfigFor, type Deployment, type PeerRtc
 import { DirectoryClient, type ReplyParsers } from "./directory-client";
 import { Emitter } from "./emitter";
 import { EdgeswarmError, NoPeersError, NotFoundError, StoppedError, VerificationError, asEdgeswarmError } from "./errors";
+import { applySelection, checkSelection, piecesOfSelection, selectionDone } from "./file-selection";
 import { formatDuration } from "./format";
 import type { VerifyResult } from "./piece-verify";
 import { progressOf, type Progress, type TorrentLike } from "./progress";
 import { keepRtcConfigFresh } from "./rtc-refresh";
 import { announceOnSwarmSockets } from "./swarm-announce";
+import { magnetWebSeeds } from "./torrent-meta";
+import { assistWithWebSeed, type WebSeedAssist, type WebSeedStats } from "./web-seed-assist";
+import type { WebSeedPolicy } from "./web-seed-policy";
 import { parseTarget, type Target } from "./targets";
 
 export type { PieceStrategy, Progress };
@@ -58,8 +62,11 @@ export type PeerPlatform = {
   prepareDownload?(path: string | undefined): Promise<string | undefined>;
   /** Throws when `bytes` more will not fit under `path`. */
   checkRoom?(path: string, bytes: number): Promise<void>;
-  /** Reads a finished torrent back from storage and checks it against its piece hashes; null = not supported. */
-  verify?(torrent: Torrent): Promise<VerifyResult | null>;
+  /**
+   * Reads a finished torrent back from storage and checks it against its piece hashes (only the pieces in
+   * `only`, for a partial download); null = not supported.
+   */
+  verify?(torrent: Torrent, only?: ReadonlySet<number>): Promise<VerifyResult | null>;
 };
 
 export type SeedOptions = {
@@ -81,6 +88,20 @@ export type SeedOptions = {
 };
 
 export type TorrentFileInfo = { path: string; length: number };
+
+/** A torrent's metadata without its bytes (`inspect`, what `edgeswarm get --list` prints). */
+export type TorrentInfo = {
+  infoHash: string;
+  name: string;
+  length: number;
+  pieceLength: number;
+  pieces: number;
+  /** In torrent order; `index` is 0-based (the CLI prints index + 1). */
+  files: Array<TorrentFileInfo & { index: number; offset: number }>;
+  /** The trackers the torrent names besides this deployment's. */
+  trackers: string[];
+  resolved: Resolved;
+};
 
 export type Seeding = {
   infoHash: string;
@@ -118,6 +139,16 @@ export type DownloadOptions = {
   pick?: (hits: SearchHit[]) => SearchHit | undefined;
   /** Passed to WebTorrent's `add` as they are (e.g. a page's `store`, `destroyStoreOnDestroy`). */
   torrentOptions?: Record<string, unknown>;
+  /**
+   * Only these files (0-based indexes, in torrent order): only their pieces are fetched and verified, and the
+   * download is done when they are. Default: every file.
+   */
+  select?: number[];
+  /**
+   * The edge's copy (a BEP 19 web seed named by the listing or the magnet's ws=) is used only when peers cannot
+   * serve well (web-seed-policy.ts); `false` never uses it, an object changes the policy. Default on.
+   */
+  webSeed?: false | Partial<WebSeedPolicy>;
 };
 
 /** What a download target turned out to be. */
@@ -142,12 +173,22 @@ export type DownloadResult = {
   elapsedMs: number;
   /** The read-back check; null when skipped or not supported on this platform. */
   verified: VerifyResult | null;
+  /** The files fetched (0-based), or null for all of them. */
+  selected: number[] | null;
+  /** Pieces found intact in storage when the download started (a resumed download), and all pieces. */
+  resumedPieces: number;
+  /** Payload bytes received from peers and web seeds in this run. */
+  received: number;
+  /** What came from the edge's web seed and from peers, and when the edge was used; null without a web seed. */
+  webSeed: (WebSeedStats & { url: string }) | null;
   torrent: Torrent;
 };
 
 export type DownloadEvents = {
   resolved: [resolved: Resolved];
-  metadata: [info: { name: string; length: number; files: TorrentFileInfo[]; pieces: number }];
+  metadata: [info: { name: string; length: number; files: TorrentFileInfo[]; pieces: number; selected: number[] | null }];
+  /** Existing data was checked against the piece hashes: `held` pieces were intact (a resume when > 0). */
+  checked: [info: { held: number; pieces: number }];
   progress: [progress: Progress];
   verifying: [];
   done: [result: DownloadResult];
@@ -180,9 +221,12 @@ export class Download extends Emitter<DownloadEvents> {
     this.result.catch(() => undefined); // a caller that only listens to events must not crash the process
   }
 
-  /** The latest snapshot; null before the torrent is added. */
+  /** The files being fetched (0-based), or null for all of them. */
+  selection: number[] | null = null;
+
+  /** The latest snapshot (of the selected files when some were chosen); null before the torrent is added. */
   progress(): Progress | null {
-    return this.torrent ? progressOf(this.torrent as unknown as TorrentLike) : null;
+    return this.torrent ? progressOf(this.torrent as unknown as TorrentLike, this.selection) : null;
   }
 
   /** Ends the download (leaving the swarm; data already written stays). `result` rejects with StoppedError. */
@@ -391,18 +435,85 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
 
     let torrent = await client.get(resolved.infoHash);
     const ours = !torrent; // a torrent this peer already holds (e.g. seeds) is not ours to end
+    download.selection = options.select ? [...new Set(options.select)].sort((a, b) => a - b) : null;
     if (!torrent) {
       const torrentOptions: TorrentOptions & Record<string, unknown> = {
         ...options.torrentOptions,
         strategy: options.strategy ?? this.options.strategy ?? DEFAULT_STRATEGY,
       };
+      // A selection is applied once the metadata is in (file-selection.ts); until then nothing is wanted, and
+      // pieces that fail the start-up check are not re-selected behind the selection's back.
+      if (download.selection) torrentOptions.deselect = true;
       if (path !== undefined) torrentOptions.path = path;
       const uploads = options.uploads ?? this.options.uploads;
       if (uploads !== undefined) torrentOptions.uploads = uploads;
       torrent = client.add(torrentId, torrentOptions);
     }
     download.torrent = torrent;
-    return this.follow(download, torrent, resolved, options, ours);
+    // The edge as a web seed, only while peers cannot serve well.
+    const webSeedUrl = resolved.listing?.web_seed ?? (typeof torrentId === "string" ? magnetWebSeeds(torrentId)[0] : undefined);
+    let assist: { url: string; assist: WebSeedAssist } | null = null;
+    if (webSeedUrl && ours && options.webSeed !== false) {
+      const selection = download.selection;
+      assist = {
+        url: webSeedUrl,
+        assist: assistWithWebSeed(torrent, webSeedUrl, {
+          policy: options.webSeed || undefined,
+          wanted: selection ? () => piecesOfSelection({ pieceLength: torrent.pieceLength, length: torrent.length, files: torrent.files }, selection) : undefined,
+        }),
+      };
+    }
+    try {
+      const result = await this.follow(download, torrent, resolved, options, ours);
+      return { ...result, webSeed: assist ? { ...assist.assist.stats(), url: assist.url } : null };
+    } finally {
+      assist?.assist.stop();
+    }
+  }
+
+  /**
+   * A torrent's metadata (name, files, sizes, pieces) without downloading: from the directory's .torrent when
+   * it is listed, else from the first peer (BEP 9). Nothing is written anywhere.
+   */
+  async inspect(target: string | Target, options: { noPeersTimeoutMs?: number } = {}): Promise<TorrentInfo> {
+    if (this.stopping) throw new StoppedError();
+    const parsed = typeof target === "string" ? parseTarget(target) : target;
+    const { resolved, torrentId } = await this.resolve(parsed, {});
+    const client = await this.webtorrent();
+    const held = await client.get(resolved.infoHash);
+    const torrent = held ?? client.add(torrentId, { deselect: true, store: MetadataOnlyStore } as TorrentOptions & Record<string, unknown>);
+    const timeoutMs = options.noPeersTimeoutMs ?? this.options.noPeersTimeoutMs ?? 60_000;
+    try {
+      if (!torrent.ready && !(torrent as Torrent & { metadata?: unknown }).metadata) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = timeoutMs > 0 ? setTimeout(() => done(new NoPeersError(`no peer sent the metadata of ${resolved.name ?? resolved.infoHash} within ${formatDuration(timeoutMs)}`)), timeoutMs) : null;
+          const onMetadata = () => done();
+          const onError = (error: Error | string) => done(asEdgeswarmError(error, "reading the metadata"));
+          function done(error?: EdgeswarmError) {
+            if (timer) clearTimeout(timer);
+            torrent.off("metadata", onMetadata);
+            torrent.off("error", onError);
+            if (error) reject(error);
+            else resolve();
+          }
+          torrent.once("metadata", onMetadata);
+          torrent.once("error", onError);
+        });
+      }
+      const ourSwarm = this.deployment.swarm(resolved.infoHash);
+      return {
+        infoHash: torrent.infoHash,
+        name: torrent.name,
+        length: torrent.length,
+        pieceLength: torrent.pieceLength,
+        pieces: Math.ceil(torrent.length / torrent.pieceLength),
+        files: torrent.files.map((file, index) => ({ index, path: file.path.split("\\").join("/"), length: file.length, offset: file.offset })),
+        trackers: torrent.announce.filter((url) => url.split("?")[0] !== ourSwarm),
+        resolved,
+      };
+    } finally {
+      if (!held) await new Promise<void>((resolve) => torrent.destroy({ destroyStore: false }, () => resolve()));
+    }
   }
 
   /** Turns a target into an info hash and the best torrent id for it (a published .torrent when there is one). */
@@ -491,13 +602,21 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
         }
       };
 
+      const selection = download.selection;
+      let doneStarted = false;
       const tick = () => {
         if (settled || torrent.destroyed) return;
         const now = Date.now();
+        // A selection never makes WebTorrent's `done` true: its files being complete is the end.
+        if (selection && torrent.ready && !doneStarted && selectionDone(torrent, selection)) {
+          doneStarted = true;
+          void onDone();
+          return;
+        }
         if (torrent.numPeers > 0) {
           lastPeerAt = now;
           everConnected = true;
-        } else if (timeoutMs > 0 && !torrent.done && now - lastPeerAt >= timeoutMs) {
+        } else if (timeoutMs > 0 && !torrent.done && !doneStarted && now - lastPeerAt >= timeoutMs) {
           const what = torrent.name || resolved.name || resolved.infoHash;
           const seeders = resolved.listing ? ` (the directory counts ${resolved.listing.seeders} seeders, ${resolved.listing.leechers} leechers)` : "";
           finish(
@@ -511,27 +630,45 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
         }
         if (now - lastEmit >= intervalMs) {
           lastEmit = now;
-          download.emit("progress", progressOf(live));
+          download.emit("progress", progressOf(live, selection));
         }
       };
       const ticker = setInterval(tick, Math.min(250, intervalMs));
 
       const onError = (error: Error | string) => finish(asEdgeswarmError(error, `downloading ${torrent.name || resolved.infoHash}`));
       const onClose = () => finish(new StoppedError("the download was stopped"));
+      let resumedPieces = 0;
+      const receivedAtStart = torrent.received;
       const onMetadata = () => {
-        download.emit("metadata", { name: torrent.name, length: torrent.length, files: filesOf(torrent), pieces: live.pieces?.length ?? 0 });
-        if (this.platform.checkRoom) {
-          this.platform.checkRoom(torrent.path ?? "", torrent.length - torrent.downloaded).catch((error: unknown) => finish(asEdgeswarmError(error, "no room")));
+        if (selection && ours) {
+          try {
+            checkSelection(selection, torrent.files.length);
+          } catch (error) {
+            return finish(asEdgeswarmError(error, "selecting files"));
+          }
+          applySelection(torrent as unknown as Parameters<typeof applySelection>[0], selection);
         }
+        download.emit("metadata", { name: torrent.name, length: torrent.length, files: filesOf(torrent), pieces: live.pieces?.length ?? 0, selected: selection });
+        if (this.platform.checkRoom) {
+          const wanted = progressOf(live, selection);
+          this.platform.checkRoom(torrent.path ?? "", (wanted.total ?? torrent.length) - wanted.bytes).catch((error: unknown) => finish(asEdgeswarmError(error, "no room")));
+        }
+      };
+      // `ready` follows WebTorrent's check of the data already in storage (lib/torrent.js _verifyPieces): what is
+      // held then was there before, intact — a resumed download fetches only the rest.
+      const onReady = () => {
+        resumedPieces = progressOf(live).pieces.held;
+        download.emit("checked", { held: resumedPieces, pieces: live.pieces?.length ?? 0 });
       };
       const onDone = async () => {
         if (settled) return;
-        download.emit("progress", progressOf(live));
+        download.emit("progress", progressOf(live, selection));
         let verified: VerifyResult | null = null;
         if (options.verify !== false && this.platform.verify) {
           download.emit("verifying");
           try {
-            verified = await this.platform.verify(torrent);
+            const only = selection ? piecesOfSelection({ pieceLength: torrent.pieceLength, length: torrent.length, files: torrent.files }, selection) : undefined;
+            verified = await this.platform.verify(torrent, only);
           } catch (error) {
             return finish(asEdgeswarmError(error, `verifying ${torrent.name}`));
           }
@@ -548,16 +685,32 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
           length: torrent.length,
           elapsedMs: Date.now() - started,
           verified,
+          selected: selection,
+          resumedPieces,
+          received: torrent.received - receivedAtStart,
+          webSeed: null,
           torrent,
         });
       };
 
       torrent.on("error", onError);
       torrent.once("close", onClose);
-      if (torrent.ready) onMetadata();
-      else torrent.once("metadata", onMetadata);
-      if (torrent.done) void onDone();
-      else torrent.once("done", () => void onDone());
+      if (torrent.ready) {
+        onMetadata();
+        onReady();
+      } else {
+        torrent.once("metadata", onMetadata);
+        torrent.once("ready", onReady);
+      }
+      if (torrent.done) {
+        doneStarted = true;
+        void onDone();
+      } else
+        torrent.once("done", () => {
+          if (doneStarted) return;
+          doneStarted = true;
+          void onDone();
+        });
       download.setAbort((error) => finish(error));
     });
   }
@@ -594,6 +747,27 @@ function defaultPick(hits: SearchHit[]): SearchHit | undefined {
 
 function filesOf(torrent: Torrent): TorrentFileInfo[] {
   return torrent.files.map((file) => ({ path: file.path.split("\\").join("/"), length: file.length }));
+}
+
+/**
+ * A chunk store that holds nothing: `inspect` adds a torrent only for its metadata, with nothing selected, and
+ * must not create files. Reads fail (WebTorrent's start-up check then counts every piece as missing).
+ */
+class MetadataOnlyStore {
+  constructor(readonly chunkLength: number) {}
+  get(_index: number, _opts: unknown, cb?: (error: Error | null) => void): void {
+    const callback = typeof _opts === "function" ? (_opts as (error: Error | null) => void) : cb;
+    queueMicrotask(() => callback?.(new Error("metadata only: no data is stored")));
+  }
+  put(_index: number, _buf: Uint8Array, cb?: (error: Error | null) => void): void {
+    queueMicrotask(() => cb?.(new Error("metadata only: no data is stored")));
+  }
+  close(cb?: (error: Error | null) => void): void {
+    queueMicrotask(() => cb?.(null));
+  }
+  destroy(cb?: (error: Error | null) => void): void {
+    queueMicrotask(() => cb?.(null));
+  }
 }
 
 function destroyTorrent(torrent: Torrent): Promise<void> {

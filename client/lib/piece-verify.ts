@@ -36,7 +36,13 @@ function toHex(bytes: Uint8Array): string {
  * Hashes `chunks` (the torrent's bytes in torrent order, any chunking) piece by piece against `layout`.
  * Stops reading after `layout.length` bytes; missing bytes fail the pieces they belong to.
  */
-export async function verifyPieces(layout: PieceLayout, chunks: AsyncIterable<Uint8Array>, sha1: Sha1): Promise<VerifyResult> {
+export async function verifyPieces(
+  layout: PieceLayout,
+  chunks: AsyncIterable<Uint8Array>,
+  sha1: Sha1,
+  /** Only these pieces are checked (a partial download: the chosen files' pieces); others are read past. */
+  only?: ReadonlySet<number>,
+): Promise<VerifyResult> {
   const { pieceLength, length, hashes } = layout;
   const expectedPieces = length === 0 ? 0 : Math.ceil(length / pieceLength);
   if (hashes.length !== expectedPieces) {
@@ -48,8 +54,10 @@ export async function verifyPieces(layout: PieceLayout, chunks: AsyncIterable<Ui
   let index = 0;
   let read = 0;
   const finishPiece = async () => {
-    const actual = await sha1(piece.subarray(0, filled));
-    if (actual.toLowerCase() !== hashes[index]!.toLowerCase()) badPieces.push(index);
+    if (!only || only.has(index)) {
+      const actual = await sha1(piece.subarray(0, filled));
+      if (actual.toLowerCase() !== hashes[index]!.toLowerCase()) badPieces.push(index);
+    }
     index++;
     filled = 0;
     const left = length - index * pieceLength;
@@ -68,6 +76,6 @@ export async function verifyPieces(layout: PieceLayout, chunks: AsyncIterable<Ui
     if (index >= expectedPieces) break;
   }
   // Whatever was not read is missing.
-  for (let missing = index; missing < expectedPieces; missing++) badPieces.push(missing);
+  for (let missing = index; missing < expectedPieces; missing++) if (!only || only.has(missing)) badPieces.push(missing);
   return { ok: badPieces.length === 0, badPieces, bytes: read };
 }

@@ -1,5 +1,7 @@
 // Progress of a torrent as one snapshot: bytes, speeds, peers, pieces held, ETA. Reads WebTorrent's live
-// torrent object (Node or browser build). Layer: client/lib (platform-neutral).
+// torrent object (Node or browser build); of the chosen files only, for a partial download.
+// Layer: client/lib (platform-neutral).
+import { selectionProgress } from "./file-selection";
 
 /** What a snapshot reads from a WebTorrent torrent (a structural type, so tests can pass a plain object). */
 export type TorrentLike = {
@@ -17,6 +19,8 @@ export type TorrentLike = {
   readonly pieces?: ArrayLike<unknown>;
   /** Pieces held and verified (webtorrent's `bitfield` package); null until the metadata is in. */
   readonly bitfield?: { get(index: number): boolean } | null;
+  readonly pieceLength?: number;
+  readonly files?: ReadonlyArray<{ offset: number; length: number; done?: boolean }>;
 };
 
 export type Progress = {
@@ -41,8 +45,23 @@ export type Progress = {
   done: boolean;
 };
 
-export function progressOf(torrent: TorrentLike): Progress {
+/** `selection`: 0-based file indexes of a partial download (bytes and ETA then count their pieces only). */
+export function progressOf(torrent: TorrentLike, selection: readonly number[] | null = null): Progress {
   const hasMetadata = torrent.ready && torrent.length > 0;
+  if (selection && hasMetadata && torrent.files && torrent.pieceLength) {
+    const part = selectionProgress({ pieceLength: torrent.pieceLength, length: torrent.length, files: torrent.files }, selection, torrent.bitfield ?? null);
+    const whole = progressOf(torrent);
+    const done = part.bytes >= part.total;
+    const speed = torrent.downloadSpeed;
+    return {
+      ...whole,
+      bytes: part.bytes,
+      total: part.total,
+      fraction: part.total === 0 ? 1 : part.bytes / part.total,
+      etaMs: done ? 0 : speed > 0 ? ((part.total - part.bytes) / speed) * 1000 : null,
+      done,
+    };
+  }
   const total = hasMetadata ? torrent.length : null;
   const bytes = hasMetadata ? Math.min(torrent.downloaded, torrent.length) : 0;
   const pieceCount = hasMetadata ? (torrent.pieces?.length ?? 0) : 0;

@@ -18,8 +18,11 @@ type TorrentInternals = Torrent & { _processParsedTorrent?: (parsed: ParsedTorre
 export type SwarmAnnounceOptions = {
   /** The swarm socket URL of an info hash. */
   swarmUrl: (infoHash: string) => string;
-  /** Whether trackers named by the torrent itself (a magnet from elsewhere) are kept after ours. Default true. */
-  keepOtherTrackers?: boolean;
+  /**
+   * Whether trackers named by the torrent itself (a magnet from elsewhere) are kept after ours. Default true.
+   * A function decides per tracker (a page keeps only the WebSocket ones the user has not removed).
+   */
+  keepOtherTrackers?: boolean | ((url: string, infoHash: string) => boolean);
   /** A tag for this client's own tracker socket (see `withSocketTag`); not written into magnets or .torrents. */
   socketTag?: string;
 };
@@ -48,7 +51,9 @@ function hook(torrent: TorrentInternals, options: SwarmAnnounceOptions): void {
       const ourHost = hostOf(ours);
       // Other URLs of this deployment (its gateway, another swarm's socket, a tagged copy) would only announce
       // the same peer twice.
-      const others = options.keepOtherTrackers === false ? [] : incoming.filter((url) => hostOf(url) !== ourHost);
+      const keep = options.keepOtherTrackers;
+      const others =
+        keep === false ? [] : incoming.filter((url) => hostOf(url) !== ourHost && (typeof keep !== "function" || keep(url, parsed.infoHash!)));
       this.announce = [];
       parsed.announce = [...new Set([ours, ...others])];
     }

@@ -31,6 +31,10 @@ export type BrowserTorrent = Omit<Torrent, "files" | "wires"> & {
   readonly timeRemaining: number;
   /** The trackers the torrent announces on (read when discovery starts). */
   announce: string[];
+  /** Payload bytes received from peers and web seeds. */
+  readonly received: number;
+  readonly pieceLength: number;
+  readonly torrentFile: Uint8Array;
 };
 export type BrowserClient = Omit<WebTorrent, "torrents"> & {
   readonly torrents: BrowserTorrent[];
@@ -51,10 +55,11 @@ export const DEFAULT_STRATEGY: PieceStrategy = "rarest";
 
 export const WEBRTC_SUPPORTED: boolean = WebTorrent.WEBRTC_SUPPORT;
 
-export function createBrowserClient(options: { deployment: Deployment; iceServers: RTCIceServer[] }): BrowserClient {
+export function createBrowserClient(options: { deployment: Deployment; iceServers: RTCIceServer[]; keepTracker?: (url: string, infoHash: string) => boolean }): BrowserClient {
   // Every torrent announces on its swarm's own socket of this deployment (`/announce/<hash>`), and its magnet
-  // and .torrent say so — also a new seed's, whose hash is only known once hashed.
-  const client = createBrowserWebTorrent({ WebTorrent, rtc: { iceServers: options.iceServers }, swarmUrl: options.deployment.swarm });
+  // and .torrent say so — also a new seed's, whose hash is only known once hashed. Trackers a magnet or
+  // .torrent from elsewhere names are kept only when `keepTracker` says so (the user's choice).
+  const client = createBrowserWebTorrent({ WebTorrent, rtc: { iceServers: options.iceServers }, swarmUrl: options.deployment.swarm, keepTracker: options.keepTracker });
   return client as unknown as BrowserClient;
 }
 

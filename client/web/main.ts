@@ -1,5 +1,6 @@
-// The browser page (served at `/`): search the directory, share files, download with a live piece map.
-// Boots the WebTorrent client with this deployment's ICE servers and routes `#<info hash>` to a torrent.
+// The browser page (served at `/`): search the directory, open any magnet or .torrent, share files, download
+// with a live piece map, pause and resume across reloads. Boots the WebTorrent client with this deployment's
+// ICE servers, resumes the downloads kept from the last visit, and routes `#<info hash>` / `#magnet:?…`.
 // Layer: client/web (entry point).
 import type WebTorrent from "webtorrent";
 import type { RtcConfig } from "../../protocol/rtc-config";
@@ -7,9 +8,12 @@ import { DirectoryClient, deployment, keepRtcConfigFresh, setClientIceServers } 
 import { App } from "./app";
 import { WEBRTC_SUPPORTED, createBrowserClient, startStreamServer } from "./browser-peer";
 import { byId, setText } from "./dom";
-import { infoHashFromRoute } from "./links";
+import { allRecords } from "./library-store";
+import { routeOf } from "./links";
 import { plural } from "./format";
 import { opfsAvailable, removeOrphanStores } from "./opfs-stores";
+import { OpenView } from "./views/open-view";
+import { SettingsView } from "./views/settings-view";
 import { SearchView } from "./views/search-view";
 import { ShareView } from "./views/share-view";
 import { TorrentView } from "./views/torrent-view";
@@ -30,12 +34,15 @@ async function boot(): Promise<void> {
   if (!WEBRTC_SUPPORTED) banner("This browser has no WebRTC data channels: you can search, but not download or share.");
   if (!opfsAvailable()) banner("This browser has no private file system (OPFS): downloads are kept in memory, so keep them small.");
 
-  const [rtc] = await Promise.all([
-    api.rtcConfig().catch((): RtcConfig => ({ iceServers: [] })),
-    // Stores left by closed tabs; must run before this tab creates any.
-    removeOrphanStores().catch(() => 0),
-  ]);
-  const client = createBrowserClient({ deployment: site, iceServers: rtc.iceServers });
+  const [rtc, records] = await Promise.all([api.rtcConfig().catch((): RtcConfig => ({ iceServers: [] })), allRecords()]);
+  // Stores nobody keeps (no record, no tab); must run before this tab creates any.
+  await removeOrphanStores(new Set(records.map((r) => r.infoHash))).catch(() => 0);
+  let app: App | null = null;
+  const client = createBrowserClient({
+    deployment: site,
+    iceServers: rtc.iceServers,
+    keepTracker: (url, infoHash) => app?.allowedTrackers.get(infoHash)?.has(url) ?? false,
+  });
   // Short-lived TURN credentials are renewed before they expire, for the tab's later connections.
   keepRtcConfigFresh({
     ttlSeconds: rtc.ttlSeconds,
@@ -44,7 +51,10 @@ async function boot(): Promise<void> {
   });
   client.on("error", (error) => banner(`WebTorrent: ${error instanceof Error ? error.message : String(error)}`));
   const streaming = await startStreamServer(client);
-  const app = new App(api, client, site, streaming);
+  app = new App(api, client, site, streaming);
+  const page = app;
+  new OpenView(byId("open-view"), app);
+  new SettingsView(byId("settings-view"), client);
 
   const search = new SearchView(byId("search-view"), app);
   const torrentView = new TorrentView(byId("torrent-view"), app);
@@ -52,24 +62,31 @@ async function boot(): Promise<void> {
   const transfers = new TransfersView(byId("transfers-view"), app);
 
   const route = () => {
-    const infoHash = infoHashFromRoute(location.hash);
+    const opened = routeOf(location.hash);
     const searchRoot = byId("search-view");
-    if (infoHash) {
+    if (opened) {
       searchRoot.hidden = true;
-      void torrentView.show(infoHash).catch((error: unknown) => banner(String(error)));
+      // A magnet in the address bar; a kept download of the same torrent already knows more (its .torrent).
+      const known = page.held.has(opened.infoHash) || page.pending.get(opened.infoHash)?.meta;
+      if (opened.kind === "magnet" && !known) page.setPending(opened.infoHash, { torrentId: opened.magnet, magnet: opened.magnet, meta: null });
+      void torrentView.show(opened.infoHash).catch((error: unknown) => banner(String(error)));
     } else {
       torrentView.hide();
       searchRoot.hidden = false;
     }
   };
   window.addEventListener("hashchange", route);
+  // Downloads running when the page last closed go on; paused ones are listed.
+  await app.restore().catch((error: unknown) => banner(`Could not resume the kept downloads: ${error instanceof Error ? error.message : String(error)}`));
   route();
   void search.run(true);
 
+  const baseTitle = document.title;
   setInterval(() => {
     torrentView.update();
     transfers.update();
     share.update();
+    document.title = titleOf(page, baseTitle);
   }, REFRESH_MS);
 
   const stats = byId("net-stats");
@@ -83,6 +100,22 @@ async function boot(): Promise<void> {
 
   // Tests and scripts wait for this before driving the page.
   document.body.dataset.ready = "true";
+}
+
+/**
+ * The tab title shows the active download: the one on screen if it is one, else the first running one —
+ * `42% name — edgeswarm`, `100%` when its chosen files are complete.
+ */
+function titleOf(app: App, baseTitle: string): string {
+  const shown = routeOf(location.hash)?.infoHash;
+  const downloads = [...app.held.values()].filter((held) => held.role === "download" && !held.torrent.destroyed);
+  const active = downloads.find((held) => held.torrent.infoHash === shown) ?? downloads.find((held) => !held.paused && !app.complete(held));
+  if (!active) return baseTitle;
+  const t = active.torrent;
+  const name = t.name && t.name !== t.infoHash ? t.name : `${t.infoHash.slice(0, 8)}…`;
+  // Whole percents, rounded down: 100% only once complete.
+  const percent = app.complete(active) ? 100 : Math.min(99, Math.floor(app.progress(active) * 100));
+  return `${percent}% ${name} — edgeswarm`;
 }
 
 void boot().catch((error: unknown) => banner(`The page could not start: ${error instanceof Error ? error.message : String(error)}`));

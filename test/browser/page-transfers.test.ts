@@ -175,11 +175,12 @@ describe("two browsers", () => {
     // Phone width: nothing wider than the screen.
     expect(await b.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
 
-    // A reload drops the torrent; the next start removes the store the old page left behind.
+    // A reload keeps the download: the page starts it again from its store (and seeds it).
     expect(await opfsStores(b)).toHaveLength(1);
     await b.page.reload();
     await b.page.waitForSelector("body[data-ready=true]");
-    expect(await opfsStores(b)).toEqual([]);
+    expect(await opfsStores(b)).toHaveLength(1);
+    await b.page.locator(`[data-testid=transfer][data-info-hash="${infoHash}"]`).waitFor();
   });
 });
 

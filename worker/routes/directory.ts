@@ -16,6 +16,7 @@ import {
   type PublishResponse,
   type SearchResponse,
   type StatsResponse,
+  type TorrentDetails,
 } from "../../protocol/directory";
 import { HexId } from "../../protocol/ids";
 import { describeIssue } from "../../protocol/issues";
@@ -35,7 +36,9 @@ import { decodeCursor, encodeCursor, fingerprint } from "../directory/rules/curs
 import { parseSearchQuery } from "../directory/rules/query-language";
 import { bearerToken, keysMatch, newSecretToken, sha256Hex } from "../../protocol/secrets";
 import { TorrentFileError, parseTorrentFile } from "../directory/rules/torrent-file";
+import { webSeedUrl, withUrlList } from "../directory/rules/web-seed";
 import type { Env } from "../env";
+import { manifest } from "../web-seed/store";
 import { httpError } from "../errors";
 
 type AppContext = Context<{ Bindings: Env }>;
@@ -249,15 +252,20 @@ directoryRoutes.get("/search", async (c) => {
 });
 
 directoryRoutes.get("/torrents/:hash", async (c) => {
-  const details = await torrentDetails(c.env.DB, infoHashParam(c), linksFor(c.req.url));
+  const infoHash = infoHashParam(c);
+  const [details, seed] = await Promise.all([torrentDetails(c.env.DB, infoHash, linksFor(c.req.url)), manifest(c.env.FILES, infoHash)]);
   if (!details) throw httpError(404, "not_found", NOT_LISTED);
-  return c.json(details);
+  // The edge's copy of the bytes, when the publisher uploaded them (BEP 19): in the details and the magnet.
+  const webSeed = seed ? webSeedUrl(new URL(c.req.url).origin, infoHash, seed.layout) : null;
+  const body: TorrentDetails = { ...details, web_seed: webSeed, magnet: webSeed ? `${details.magnet}&ws=${encodeURIComponent(webSeed)}` : details.magnet };
+  return c.json(body);
 });
 
 directoryRoutes.get("/torrents/:hash/torrent", async (c) => {
   const infoHash = infoHashParam(c);
-  const file = await getTorrentFileBytes(c.env.DB, infoHash);
+  const [file, seed] = await Promise.all([getTorrentFileBytes(c.env.DB, infoHash), manifest(c.env.FILES, infoHash)]);
   if (!file) throw httpError(404, "not_found", "no .torrent published for this info hash");
+  if (seed) file.data = withUrlList(file.data, webSeedUrl(new URL(c.req.url).origin, infoHash, seed.layout));
   const ascii = file.name.replace(/[^\x20-\x7e]|["\\]/g, "_").slice(0, 200) || infoHash;
   return new Response(file.data, {
     headers: {

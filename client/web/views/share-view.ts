@@ -13,6 +13,7 @@ export class ShareView {
   private readonly list: HTMLUListElement;
   private readonly tags: HTMLInputElement;
   private readonly key: HTMLInputElement;
+  private readonly webSeed: HTMLInputElement;
   private readonly items: Item[] = [];
 
   constructor(
@@ -43,6 +44,7 @@ export class ShareView {
     });
     this.tags = h("input", { id: "share-tags", type: "text", placeholder: "e.g. music, cc-by", autocomplete: "off", "data-testid": "share-tags" });
     this.key = h("input", { id: "publish-key", type: "password", autocomplete: "off", "data-testid": "publish-key", value: localStorage.getItem("edgeswarm:publish-key") ?? "" });
+    this.webSeed = h("input", { id: "web-seed-toggle", type: "checkbox", "data-testid": "web-seed-toggle" });
     this.list = h("ul", { class: "shared-list", "data-testid": "shared-list", "aria-live": "polite" });
     replace(
       root,
@@ -50,6 +52,7 @@ export class ShareView {
       h("p", { class: "hint" }, "Files stay on your device and are read in place; peers fetch them from this tab while it stays open."),
       zone,
       h("div", { class: "field" }, h("label", { for: "share-tags" }, "Tags ", h("span", { class: "optional" }, "(optional, comma-separated)")), this.tags),
+      h("label", { class: "toggle", for: "web-seed-toggle" }, this.webSeed, " Also keep a copy at the edge: downloads use it only when peers cannot serve (web seed)"),
       h("details", { class: "field" }, h("summary", {}, "Publish key"), h("label", { for: "publish-key" }, "Key, if this directory requires one"), this.key),
       this.list,
     );
@@ -96,6 +99,7 @@ export class ShareView {
         tags: this.tags.value.split(/[\s,]+/).filter((tag) => tag !== ""),
         publishKey: key || undefined,
         onProgress: (hashed, all) => setText(status, `Hashing… ${formatPercent(all > 0 ? hashed / all : 1)}`),
+        webSeed: this.webSeed.checked ? (sent, all) => setText(status, `Storing a copy at the edge… ${formatPercent(all > 0 ? sent / all : 1)}`) : undefined,
       });
       item.held = held;
       this.showShared(item, held);
@@ -128,7 +132,8 @@ export class ShareView {
     item.update = () => {
       const t = held.torrent;
       if (t.destroyed) return setText(item.status, "Stopped.");
-      setText(item.status, `Seeding to ${plural(t.numPeers, "peer")} · ↑ ${formatSpeed(t.uploadSpeed)} · ${formatBytes(t.uploaded)} sent`);
+      const edge = held.details?.web_seed ? " · the edge keeps a copy" : "";
+      setText(item.status, `Seeding to ${plural(t.numPeers, "peer")} · ↑ ${formatSpeed(t.uploadSpeed)} · ${formatBytes(t.uploaded)} sent${edge}`);
     };
     item.update();
   }

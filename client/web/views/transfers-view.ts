@@ -1,12 +1,15 @@
-// The torrents this tab holds: each with its progress and speeds, linking to its view. Layer: client/web.
+// The torrents this tab holds (each with its progress and speeds, linking to its view) and the downloads kept
+// for later in this browser (paused, or left by a closed tab), each to resume or delete. Layer: client/web.
 import type { App } from "../app";
 import { h, replace, setText } from "../dom";
-import { formatPercent, formatSpeed, plural } from "../format";
+import { formatBytes, formatPercent, formatSpeed, plural } from "../format";
 
 type Row = { progress: HTMLProgressElement; status: HTMLElement; element: HTMLElement };
 
 export class TransfersView {
   private readonly list: HTMLUListElement;
+  private readonly library: HTMLUListElement;
+  private readonly libraryHeading: HTMLElement;
   private readonly empty: HTMLElement;
   private rows = new Map<string, Row>();
 
@@ -16,7 +19,9 @@ export class TransfersView {
   ) {
     this.list = h("ul", { class: "transfers", "data-testid": "transfers" });
     this.empty = h("p", { class: "muted" }, "Nothing yet. Open a search result to download it, or share files.");
-    replace(root, h("h2", { id: "transfers-heading" }, "In this tab"), this.empty, this.list);
+    this.library = h("ul", { class: "transfers", "data-testid": "library" });
+    this.libraryHeading = h("h3", { id: "library-heading" }, "Library");
+    replace(root, h("h2", { id: "transfers-heading" }, "In this tab"), this.empty, this.list, this.libraryHeading, this.library);
     app.onChange(() => this.render());
   }
 
@@ -38,6 +43,25 @@ export class TransfersView {
     }
     this.list.replaceChildren(...rows);
     this.empty.hidden = rows.length > 0;
+    const kept = [...this.app.library.values()].filter((r) => !this.app.held.has(r.infoHash));
+    this.library.replaceChildren(
+      ...kept.map((record) =>
+        h(
+          "li",
+          { class: "transfer", "data-testid": "library-item", "data-info-hash": record.infoHash },
+          h("a", { href: `#${record.infoHash}` }, h("span", { class: "role" }, "↓"), " ", record.name),
+          h("span", { class: "muted small" }, `${record.paused ? "paused" : "waiting"} at ${formatPercent(record.progress)} of ${formatBytes(record.length)}`),
+          h(
+            "span",
+            { class: "file-actions" },
+            h("button", { type: "button", class: "button small", "data-testid": "library-resume", onclick: () => void this.app.resume(record.infoHash) }, "Resume"),
+            h("button", { type: "button", class: "button small secondary", "data-testid": "library-delete", "aria-label": `Delete ${record.name}`, onclick: () => void this.app.forget(record.infoHash) }, "Delete"),
+          ),
+        ),
+      ),
+    );
+    this.libraryHeading.hidden = kept.length === 0;
+    this.library.hidden = kept.length === 0;
     this.update();
   }
 
@@ -46,12 +70,15 @@ export class TransfersView {
       const held = this.app.held.get(hash);
       if (!held) continue;
       const t = held.torrent;
-      row.progress.value = t.progress || 0;
+      const progress = this.app.progress(held);
+      row.progress.value = progress;
       const text = held.error
         ? `stopped: ${held.error}`
-        : t.done
+        : this.app.complete(held)
           ? `seeding · ${plural(t.numPeers, "peer")} · ↑ ${formatSpeed(t.uploadSpeed)}`
-          : `${formatPercent(t.progress || 0)} · ${plural(t.numPeers, "peer")} · ↓ ${formatSpeed(t.downloadSpeed)}`;
+          : held.paused
+            ? `paused at ${formatPercent(progress)}`
+            : `${formatPercent(progress)} · ${plural(t.numPeers, "peer")} · ↓ ${formatSpeed(t.downloadSpeed)}`;
       setText(row.status, text);
     }
   }

@@ -42,12 +42,17 @@ export type BrowserPage = {
   downloadsDir: string;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
+  /** Closes the browser and keeps its profile (OPFS, IndexedDB), to reopen it with `openPage(…, { profileDir })`. */
+  quitKeepingProfile(): Promise<void>;
 };
 
 /** A page in its own Chromium (own profile, own OPFS), opened at `url` and waited on until the app booted. */
-export async function openPage(url: string, options: { viewport?: { width: number; height: number }; name?: string } = {}): Promise<BrowserPage> {
+export async function openPage(
+  url: string,
+  options: { viewport?: { width: number; height: number }; name?: string; /** reopen a profile kept by quitKeepingProfile */ profileDir?: string } = {},
+): Promise<BrowserPage> {
   requireChromium();
-  const profileDir = await mkdtemp(path.join(tmpdir(), `edgeswarm-chromium-${options.name ?? "page"}-`));
+  const profileDir = options.profileDir ?? (await mkdtemp(path.join(tmpdir(), `edgeswarm-chromium-${options.name ?? "page"}-`)));
   const downloadsDir = path.join(profileDir, "downloads");
   await mkdir(downloadsDir, { recursive: true });
   const context = await chromium.launchPersistentContext(path.join(profileDir, "profile"), {
@@ -73,6 +78,9 @@ export async function openPage(url: string, options: { viewport?: { width: numbe
     await context.close().catch(() => undefined);
     await rm(profileDir, { recursive: true, force: true });
   };
+  const quitKeepingProfile = async () => {
+    await context.close().catch(() => undefined);
+  };
   try {
     await page.goto(url);
     await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
@@ -86,7 +94,7 @@ export async function openPage(url: string, options: { viewport?: { width: numbe
     await page.screenshot({ path: file, fullPage: true });
     return file;
   };
-  return { context, page, errors, profileDir, downloadsDir, screenshot, close };
+  return { context, page, errors, profileDir, downloadsDir, screenshot, close, quitKeepingProfile };
 }
 
 /** Form controls, buttons and links without an accessible name (label, aria-label(ledby) or text), as CSS-ish paths. */

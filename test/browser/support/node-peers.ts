@@ -33,9 +33,9 @@ export function swarmUrl(wsUrl: string, infoHash: string): string {
  */
 export type NodePeer = { client: WebTorrent; dir: string; role: string; announceUrl(wsUrl: string, infoHash: string): string; destroy(): Promise<void> };
 
-export async function nodePeer(role: string): Promise<NodePeer> {
+export async function nodePeer(role: string, options: { uploadLimit?: number } = {}): Promise<NodePeer> {
   const dir = await mkdtemp(path.join(tmpdir(), `edgeswarm-browser-${role}-`));
-  const client = createNodeClient({ strategy: "rarest" });
+  const client = createNodeClient({ strategy: "rarest", uploadLimit: options.uploadLimit });
   return {
     client,
     dir,

@@ -22,3 +22,22 @@ describe("links of a deployment", () => {
     expect(infoHashFromRoute("")).toBeNull();
   });
 });
+
+describe("what the page opens", () => {
+  const MAGNET = `magnet:?xt=urn:btih:${HASH}&dn=x&tr=${encodeURIComponent("wss://tracker.example/announce")}`;
+  it("opens a magnet in the fragment, raw or encoded, and a base32 hash", async () => {
+    const { routeOf } = await import("../../../client/web/links");
+    expect(routeOf(`#${MAGNET}`)).toEqual({ kind: "magnet", infoHash: HASH, magnet: MAGNET });
+    expect(routeOf(`#${encodeURIComponent(MAGNET)}`)).toMatchObject({ kind: "magnet", infoHash: HASH });
+    expect(routeOf("#AERUKZ4JVPG66AJDIVSTYIQBEMHQAAAA")).toMatchObject({ kind: "hash" });
+    expect(routeOf("#magnet:?xt=urn:btih:nothex")).toBeNull();
+  });
+  it("reads pasted magnets, hashes and share links, and says what else is wrong", async () => {
+    const { openableFromText } = await import("../../../client/web/links");
+    expect(openableFromText(` ${MAGNET} `)).toMatchObject({ kind: "magnet", infoHash: HASH });
+    expect(openableFromText(HASH)).toEqual({ kind: "hash", infoHash: HASH });
+    expect(openableFromText(`https://other.example/#${HASH}`)).toEqual({ kind: "hash", infoHash: HASH });
+    expect(openableFromText("some words")).toHaveProperty("error");
+    expect(openableFromText("magnet:?dn=nohash")).toHaveProperty("error");
+  });
+});

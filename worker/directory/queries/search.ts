@@ -1,8 +1,8 @@
 // Search: the SQL plans behind GET /api/search (docs/directory.md "Ranking", "Pagination"), one per sort, each
 // reading as few rows as its order allows. Layer: adapter (functions of D1Database, tested apart from routes).
 import type { SearchHit, SearchSort } from "../../../protocol/directory";
-import { MAX_SEEDER_BUCKET, facetPhrase, facetTokens, seederBucket } from "../rules/facets";
-import { RELEVANCE_POOL, bm25Sql, boostSql } from "../rules/ranking";
+import { MAX_SEEDER_BUCKET, bucketFloor, facetPhrase, facetTokens, seederBucket } from "../rules/facets";
+import { RELEVANCE_POOL, bm25Sql, boostSql, descriptionBm25Sql } from "../rules/ranking";
 import { HIT_COLUMNS, toSearchHit, type Links, type SearchRow } from "./rows";
 
 export type SearchSpec = {
@@ -132,24 +132,47 @@ function facetMatch(spec: SearchSpec, match: string, extra: { first?: string; la
   return parts.length === 1 ? match : parts.join(" AND ");
 }
 
+/** The facet filters alone (alive, tags, and `extra`'s), as a MATCH expression; null when there are none. */
+function facetsOnly(spec: SearchSpec, extra: { first?: string; last?: string } = {}): string | null {
+  const tokens = [...(extra.first ? [extra.first] : []), ...(spec.alive ? [facetTokens.alive] : []), ...spec.tags.map(facetTokens.tag), ...(extra.last ? [extra.last] : [])];
+  return tokens.length === 0 ? null : tokens.map(facetPhrase).join(" AND ");
+}
+
+/**
+ * Ids whose description matches the text (torrents_desc_fts, migration 0004) and which pass the facet
+ * filters (still read from torrents_fts), for the plans to add to the name/path/tag matches.
+ */
+function descriptionIds(spec: SearchSpec, match: string, extra: { first?: string; last?: string } = {}): Sql {
+  const facets = facetsOnly(spec, extra);
+  const condition = and([
+    { text: "torrents_desc_fts MATCH ?", params: [match] },
+    facets ? { text: "torrents_desc_fts.rowid IN (SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ?)", params: [facets] } : { text: "", params: [] },
+    pin(spec, "torrents_desc_fts.rowid"),
+  ]);
+  return { text: `SELECT torrents_desc_fts.rowid AS id FROM torrents_desc_fts ${where(condition)}`, params: condition.params };
+}
+
+/** Ids matching in name, paths or tags, or in the description: a text query's whole set. */
+function matchingIds(spec: SearchSpec, match: string, extra: { first?: string; last?: string } = {}): Sql {
+  const desc = descriptionIds(spec, match, extra);
+  const main = and([{ text: "torrents_fts MATCH ?", params: [facetMatch(spec, match, extra)] }, pin(spec, FTS_ID)]);
+  return { text: `SELECT ${FTS_ID} AS id FROM torrents_fts ${where(main)} UNION ${desc.text}`, params: [...main.params, ...desc.params] };
+}
+
 function textSql(spec: SearchSpec, match: string): Sql {
   if (spec.sort === "relevance") return relevanceSql(spec, match);
   if (spec.sort === "seeders") return seedersSql(spec, match);
   const dir = spec.order === "asc" ? "ASC" : "DESC";
-  // added: FTS5 yields rowids in order, so a page costs its own rows; size and name sort every match.
+  // Name/path/tag matches and description matches, then sorted (added: by id).
   const keySql = spec.sort === "added" ? null : spec.sort === "size" ? "t.size" : "t.name COLLATE NOCASE";
-  const condition = and([
-    { text: "torrents_fts MATCH ?", params: [facetMatch(spec, match)] },
-    pin(spec, FTS_ID),
-    sizeFilters(spec),
-    keyset(spec, keySql, FTS_ID),
-  ]);
-  const orderBy = keySql === null ? `${FTS_ID} ${dir}` : `${keySql} ${dir}, ${FTS_ID} ${dir}`;
+  const ids = matchingIds(spec, match);
+  const condition = and([sizeFilters(spec), keyset(spec, keySql, "m.id")]);
+  const orderBy = keySql === null ? `m.id ${dir}` : `${keySql} ${dir}, m.id ${dir}`;
   const keyColumn = keySql === null ? "NULL" : keySql.replace(" COLLATE NOCASE", "");
   return {
     text: `SELECT ${HIT_COLUMNS}, NULL AS score, ${keyColumn} AS sort_key
-      FROM ${FTS_FROM} ${where(condition)} ORDER BY ${orderBy} LIMIT ?`,
-    params: [...condition.params, spec.limit + 1],
+      FROM (${ids.text}) m JOIN torrents t ON t.id = m.id ${where(condition)} ORDER BY ${orderBy} LIMIT ?`,
+    params: [...ids.params, ...condition.params, spec.limit + 1],
   };
 }
 
@@ -163,12 +186,16 @@ function seederArms(
   select: string,
   options: { dir: "ASC" | "DESC"; keyset: Sql; lowBucket: number; highBucket: number; unseeded: boolean },
 ): Sql {
-  const arms: { match: string; orderBy: string }[] = [];
+  const arms: { match: string; orderBy: string; extra: { first?: string; last?: string } }[] = [];
   for (let b = options.highBucket; b >= options.lowBucket; b--) {
-    arms.push({ match: facetMatch(spec, match, { first: facetTokens.seeded(b) }), orderBy: `t.seeders ${options.dir}, ${FTS_ID} ${options.dir}` });
+    const extra = { first: facetTokens.seeded(b) };
+    arms.push({ match: facetMatch(spec, match, extra), orderBy: `t.seeders ${options.dir}, ${FTS_ID} ${options.dir}`, extra });
   }
-  // No seeders: every key is 0, so FTS5's own rowid order is the order.
-  if (options.unseeded) arms.push({ match: facetMatch(spec, match, { last: facetTokens.unseeded }), orderBy: `${FTS_ID} ${options.dir}` });
+  // No seeders: every key is 0, so the id order is the order.
+  if (options.unseeded) {
+    const extra = { last: facetTokens.unseeded };
+    arms.push({ match: facetMatch(spec, match, extra), orderBy: `${FTS_ID} ${options.dir}`, extra });
+  }
   if (options.dir === "ASC") arms.reverse();
   const parts = arms.map((arm) => {
     const condition = and([
@@ -177,9 +204,33 @@ function seederArms(
       sizeFilters(spec),
       options.keyset,
     ]);
-    return { text: `SELECT * FROM (SELECT ${select} FROM ${FTS_RANK_FROM} ${where(condition)} ORDER BY ${arm.orderBy})`, params: condition.params };
+    // The same bucket's description-only matches (desc_only, built once by seedersSql), merged in the
+    // bucket's order. Bounds are inlined as numbers: D1 allows 100 bound parameters per statement.
+    return {
+      text: `SELECT * FROM (SELECT * FROM (SELECT ${select} FROM ${FTS_RANK_FROM} ${where(condition)}
+        UNION ALL SELECT d.id AS id, t.seeders AS s FROM desc_only d JOIN torrents t INDEXED BY torrents_rank ON t.id = d.id
+        WHERE ${descArmFilter(spec, arm.extra, options.dir)})
+        ORDER BY ${arm.orderBy.replaceAll(FTS_ID, "id").replace("t.seeders", "s")})`,
+      params: condition.params,
+    };
   });
   return unionAll(parts);
+}
+
+/** A seeder arm's filter for description-only matches, as literals: its bucket, sizes and keyset. */
+function descArmFilter(spec: SearchSpec, extra: { first?: string; last?: string }, dir: "ASC" | "DESC"): string {
+  const n = (v: unknown) => String(Number(v));
+  const parts: string[] = [];
+  if (extra.last) parts.push("t.seeders = 0");
+  else {
+    const bucket = [...Array(MAX_SEEDER_BUCKET + 1).keys()].find((b) => extra.first === facetTokens.seeded(b))!;
+    parts.push(`t.seeders >= ${n(bucketFloor(bucket))}`);
+    if (bucket < MAX_SEEDER_BUCKET) parts.push(`t.seeders < ${n(bucketFloor(bucket + 1))}`);
+  }
+  if (spec.minSize !== undefined) parts.push(`t.size >= ${n(spec.minSize)}`);
+  if (spec.maxSize !== undefined) parts.push(`t.size <= ${n(spec.maxSize)}`);
+  if (spec.after && typeof spec.after.key === "number") parts.push(`(t.seeders, d.id) ${dir === "ASC" ? ">" : "<"} (${n(spec.after.key)}, ${n(spec.after.id)})`);
+  return parts.join(" AND ");
 }
 
 /** D1 allows at most 5 terms in one compound SELECT; longer chains are nested in groups of 5. */
@@ -210,11 +261,14 @@ function seedersSql(spec: SearchSpec, match: string): Sql {
     ...range,
   });
   // The arms read only the narrow torrents_rank index; full rows are read for the page alone.
+  const desc = descriptionIds(spec, match);
   return {
-    text: `WITH page AS (SELECT id, s FROM (${arms.text}) LIMIT ?)
+    text: `WITH desc_only AS MATERIALIZED (
+        SELECT id FROM (${desc.text}) WHERE id NOT IN (SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ?)
+      ), page AS (SELECT id, s FROM (${arms.text}) LIMIT ?)
       SELECT ${HIT_COLUMNS}, NULL AS score, t.seeders AS sort_key FROM page k JOIN torrents t ON t.id = k.id
       ORDER BY k.s ${dir}, k.id ${dir}`,
-    params: [...arms.params, spec.limit + 1],
+    params: [...desc.params, facetMatch(spec, match), ...arms.params, spec.limit + 1],
   };
 }
 
@@ -237,6 +291,12 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
   ]);
   const from = sizes.text ? FTS_RANK_FROM : "torrents_fts";
   const score = `(-p.b * ${boostSql("r.seeders")})`;
+  // Description-only matches: their own pool of the newest N, scored by the description's weighted bm25.
+  const desc = descriptionIds(spec, match);
+  const descNewest = and([
+    { text: `torrents_desc_fts.rowid IN (SELECT id FROM (${desc.text}))`, params: desc.params },
+    sizes.text ? { text: `torrents_desc_fts.rowid IN (SELECT t.id FROM torrents t INDEXED BY torrents_rank WHERE ${sizes.text})`, params: sizes.params } : { text: "", params: [] },
+  ]);
   let after: Sql = { text: "", params: [] };
   if (spec.after) {
     const cmp = dir === "ASC" ? ">" : "<";
@@ -254,11 +314,20 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
         LIMIT CASE WHEN (SELECT count(*) FROM newest) >= ${RELEVANCE_POOL.newest} THEN ${RELEVANCE_POOL.live} ELSE 0 END
       ), candidates AS (
         SELECT id FROM newest UNION SELECT id FROM live
-      ), pool AS MATERIALIZED (
+      ), main_pool AS MATERIALIZED (
         -- One range scan from the oldest candidate; "+rowid" keeps the IN a filter on that scan, never a
         -- rowid lookup per candidate (each lookup would recount the idf).
         SELECT ${FTS_ID} AS id, ${bm25Sql("torrents_fts")} AS b FROM torrents_fts
         WHERE torrents_fts MATCH ? AND ${FTS_ID} >= (SELECT min(id) FROM candidates) AND +${FTS_ID} IN (SELECT id FROM candidates)
+      ), desc_newest AS (
+        SELECT torrents_desc_fts.rowid AS id FROM torrents_desc_fts ${where(descNewest)}
+        ORDER BY torrents_desc_fts.rowid DESC LIMIT ${RELEVANCE_POOL.newest}
+      ), desc_pool AS MATERIALIZED (
+        SELECT torrents_desc_fts.rowid AS id, ${descriptionBm25Sql("torrents_desc_fts")} AS b FROM torrents_desc_fts
+        WHERE torrents_desc_fts MATCH ? AND torrents_desc_fts.rowid >= (SELECT min(id) FROM desc_newest)
+          AND +torrents_desc_fts.rowid IN (SELECT id FROM desc_newest) AND torrents_desc_fts.rowid NOT IN (SELECT id FROM main_pool)
+      ), pool AS (
+        SELECT id, b FROM main_pool UNION ALL SELECT id, b FROM desc_pool
       ), ranked AS (
         -- scored off the narrow torrents_rank index; full rows are read for the page alone
         SELECT p.id, ${score} AS score FROM pool p JOIN torrents r INDEXED BY torrents_rank ON r.id = p.id
@@ -268,6 +337,6 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
       SELECT ${HIT_COLUMNS}, k.score AS score, k.score AS sort_key
       FROM ranked k JOIN torrents t ON t.id = k.id
       ORDER BY k.score ${dir}, k.id ${dir}`,
-    params: [...newestCondition.params, ...liveCondition.params, match, ...after.params, spec.limit + 1],
+    params: [...newestCondition.params, ...liveCondition.params, match, ...descNewest.params, match, ...after.params, spec.limit + 1],
   };
 }

@@ -8,6 +8,12 @@
 export const COLUMN_WEIGHTS = { name: 10, paths: 1, tags: 4, facets: 0 } as const;
 
 /**
+ * bm25 weight of the description (its own FTS5 table, torrents_desc_fts): above a file path, below a tag and
+ * far below the name, so an entry named for the words outranks one that only describes them.
+ */
+export const DESCRIPTION_WEIGHT = 2;
+
+/**
  * Relevance ranks a bounded pool when a text query matches many entries (docs/directory.md "Ranking"):
  * bm25 must be computed for every candidate and FTS5 has no top-k shortcut, so the pool is the `newest`
  * matches plus the newest `live` matches (seeders or leechers): FTS5 reads both in rowid order without
@@ -42,6 +48,11 @@ export function boostSql(seeders: string): string {
 export function bm25Sql(fts: string): string {
   const { name, paths, tags, facets } = COLUMN_WEIGHTS;
   return `bm25(${fts}, ${name}.0, ${paths}.0, ${tags}.0, ${facets}.0)`;
+}
+
+/** SQL for the description's bm25 (negative, like bm25Sql) in a query over torrents_desc_fts. */
+export function descriptionBm25Sql(fts: string): string {
+  return `(bm25(${fts}) * ${DESCRIPTION_WEIGHT}.0)`;
 }
 
 /** SQL for score() in a query whose FTS5 table is `fts`; `seeders` names the seeder column. */

@@ -14,6 +14,8 @@ export type LocalWorker = {
   /** ws://127.0.0.1:<port> */
   wsUrl: string;
   port: number;
+  /** Process group of wrangler and workerd (the lab reads their CPU time from /proc). */
+  pgid: number;
   /** Everything the process printed so far (for failure messages). */
   output: () => string;
   stop: () => Promise<void>;
@@ -78,6 +80,7 @@ export async function startLocalWorker(options: { vars?: Record<string, string>;
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     port,
+    pgid: child.pid!,
     output: () => output,
     stop,
   };

@@ -6,6 +6,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
+import { CumulativeCap } from "./lossless-cap";
 
 export type TrackerTraffic = { messagesIn: number; bytesIn: number; messagesOut: number; bytesOut: number };
 
@@ -18,6 +19,8 @@ export type ProxyStats = {
   trackerByPeer: Record<string, TrackerTraffic>;
   /** Requests that reached the worker for file bodies (edge cache misses). */
   originFetches?: number;
+  /** Time (ms) paced responses had data waiting and the cap no tokens, since reset(); null = no cap. */
+  waitMs?: number | null;
 };
 
 export type OriginProxy = {
@@ -32,13 +35,15 @@ export type OriginProxy = {
 };
 
 const TICK_MS = 10;
-/**
- * Largest budget one tick may hand out after a stall (a 50 ms bucket): on a busy machine the 10 ms timer
- * fires late, and a smaller bucket would lose capacity; a larger one would allow bursts (records.ts allows
- * 100 ms of tokens).
- */
-const MAX_TICK_MS = 50;
 const BACKLOG_BYTES = 64 * 1024;
+
+/**
+ * The server's cap: lossless and cumulative (lossless-cap.ts), so a tick that fires late hands out what
+ * became due meanwhile instead of losing it; the burst is the peers' (100 ms of rate, at most 16 KiB).
+ */
+function serverCap(rate: number | null): CumulativeCap | null {
+  return rate === null ? null : new CumulativeCap(rate, { burstBytes: Math.max(1, Math.min(16 * 1024, rate * 0.1)), now: performance.now() });
+}
 
 type Stream = { peer: string; queue: Buffer[]; queued: number; upstream: IncomingMessage | null; res: ServerResponse; ended: boolean };
 
@@ -52,21 +57,20 @@ export async function startOriginProxy(options: {
   edgeCache?: boolean;
 }): Promise<OriginProxy> {
   const upstream = new URL(options.upstream);
-  let rate = options.rateBytesPerSecond;
+  let cap = serverCap(options.rateBytesPerSecond);
   const sampleMs = options.sampleMs ?? 100;
   const streams = new Set<Stream>();
   let served = 0;
   let stats: ProxyStats = { servedByPeer: {}, servedSamples: [[now(), 0]], trackerByPeer: {} };
 
-  // ---- pacing: each tick, the budget is shared evenly among streams with data and a writable client;
+  // ---- pacing: each tick, the cap's credit is shared evenly among streams with data and a writable client;
   // what one cannot take (empty backlog, slow client) goes to the others (water-filling).
-  let last = now();
   const tick = setInterval(() => {
-    const t = now();
-    const elapsed = Math.min(t - last, MAX_TICK_MS);
-    last = t;
-    let budget = rate === null ? Infinity : (rate * elapsed) / 1000;
+    const t = performance.now();
+    const budgetAtStart = cap === null ? Infinity : Math.floor(cap.available(t));
+    let budget = budgetAtStart;
     let open = [...streams].filter((s) => s.queued > 0 && !s.res.writableNeedDrain);
+    const wanted = open.length > 0;
     while (budget > 0.5 && open.length > 0) {
       const share = budget / open.length;
       const next: Stream[] = [];
@@ -77,6 +81,11 @@ export async function startOriginProxy(options: {
       }
       if (next.length === open.length && share < 1) break;
       open = next;
+    }
+    if (cap !== null) {
+      if (budgetAtStart > budget) cap.take(budgetAtStart - budget, t);
+      // data left waiting while the credit is spent: the server is saturated (its cap binds)
+      cap.setWaiting(wanted && open.length > 0 && budget < 1024, t);
     }
     for (const s of streams) {
       if (s.upstream && s.queued < BACKLOG_BYTES && s.upstream.isPaused()) s.upstream.resume();
@@ -199,7 +208,11 @@ export async function startOriginProxy(options: {
   });
   function relay(client: WebSocket, path: string): void {
     const wsBase = `${upstream.protocol === "https:" ? "wss:" : "ws:"}//${upstream.host}`;
-    const server = new WebSocket(wsBase + path);
+    // `slot` only tells the lab's peers apart (several WebTorrent clients in one process would otherwise share
+    // one tracker socket, which the tracker limits to two peer ids per torrent); the worker never sees it
+    const url = new URL(path, "ws://proxy");
+    url.searchParams.delete("slot");
+    const server = new WebSocket(wsBase + url.pathname + url.search);
     const pending: RawData[] = [];
     let peer: string | null = null;
     const account = (data: RawData, direction: "in" | "out") => {
@@ -244,14 +257,17 @@ export async function startOriginProxy(options: {
   return {
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
-    setRate: (bytesPerSecond) => (rate = bytesPerSecond),
+    setRate: (bytesPerSecond) => {
+      if (bytesPerSecond !== cap?.rate) cap = serverCap(bytesPerSecond);
+    },
     reset: () => {
       cache = new Map();
       originFetches = 0;
       served = 0;
+      cap?.reset(performance.now());
       stats = { servedByPeer: {}, servedSamples: [[now(), 0]], trackerByPeer: {} };
     },
-    stats: () => ({ ...stats, originFetches }),
+    stats: () => ({ ...stats, originFetches, waitMs: cap ? cap.waitedMs(performance.now()) : null }),
     close: async () => {
       clearInterval(tick);
       clearInterval(sampler);

@@ -1,6 +1,7 @@
 // What a lab run records, how a run is judged valid (caps held, bound not beaten), and the CSV form.
 // Layer: client/lab, pure TypeScript.
 import { clientServerBound as clientServerBoundOf, peerToPeerBound as peerToPeerBoundOf, type Mode } from "./bounds";
+import type { CpuMeasure, CpuSample } from "./machine";
 import type { SimResult, Strategy } from "./simulator";
 
 export type TrackerTraffic = { messagesIn: number; bytesIn: number; messagesOut: number; bytesOut: number };
@@ -20,9 +21,13 @@ export type PeerRecord = {
   /** Seconds from the run's start to the first payload byte (connection set-up included). */
   firstByteSeconds: number | null;
   tracker: TrackerTraffic | null;
+  /** Share of the run this peer's upload / download cap had data waiting and no tokens (null: no cap). */
+  upWaitShare?: number | null;
+  downWaitShare?: number | null;
 };
 
-export type DiversitySample = { t: number; distinct: number; minCopies: number };
+/** Leechers' pieces at one moment: distinct pieces held, and copies per piece (min, mean, max). */
+export type DiversitySample = { t: number; distinct: number; minCopies: number; meanCopies?: number; maxCopies?: number };
 
 export type RunRecord = {
   kind: "real" | "sim";
@@ -62,6 +67,26 @@ export type RunRecord = {
   /** Simulator's time for the same parameters, and its relative error (sim − real)/real. */
   simulatedSeconds?: number | null;
   simError?: number | null;
+  // ---- added by issue 13 (older results.json files lack them)
+  /** Median time to a leecher's first payload byte (connection set-up), and the rest of the run. */
+  startupSeconds?: number | null;
+  transferSeconds?: number | null;
+  /** Useful upload (pieces verified, all leechers) between the first byte and 90% of N·F, over the capacity then. */
+  utilisation?: number | null;
+  /** Payload received beyond the N·F needed, as a share of N·F. */
+  redundantShare?: number | null;
+  /** Legout's transient state: seconds until the server had uploaded one full copy (null: never). */
+  oneCopySeconds?: number | null;
+  /** Server upload over u_s·T, and the share of the run its cap had data waiting (saturated). */
+  serverUtilisation?: number | null;
+  serverWaitShare?: number | null;
+  /** Mean leecher upload over u·T. */
+  peerUtilisation?: number | null;
+  /** The machine during the run; a CPU-limited run is not a result (listed apart, like invalid runs). */
+  cpu?: CpuMeasure | null;
+  cpuLimited?: boolean;
+  cpuReasons?: string[];
+  cpuSamples?: CpuSample[];
 };
 
 export const RATE_WINDOW_SECONDS = 2;
@@ -74,41 +99,44 @@ export function redundantBytes(r: RunRecord): number | null {
 }
 
 /**
- * Slack a cap legitimately allows over `cap·Δt`: the peers' throttle buckets hold 50 ms of tokens (see
- * peer-process.ts), the proxy hands out at most 50 ms at once, and a counter may run up to one 64 KiB chunk
- * ahead of the throttle (upload counters count what enters the pipe). Allow 100 ms + 64 KiB; anything above
- * is a broken cap.
+ * Slack a cap legitimately allows over `cap·(t − t0)`: the caps' burst (100 ms of rate, at most 16 KiB: see
+ * peer-process.ts and origin-proxy.ts) and a counter running up to 64 KiB ahead of the cap (upload counters
+ * count what enters the pipe, before the throttle). Anything above is a broken cap.
  */
 export function capAllowance(capBytesPerSecond: number): number {
-  return capBytesPerSecond * 0.1 + 64 * 1024;
+  return Math.min(16 * 1024, capBytesPerSecond * 0.1) + 64 * 1024;
 }
 
 export type CapCheck = { ok: boolean; maxRate: number; worstExcessBytes: number };
 
 /**
- * Checks a cumulative byte counter sampled over time ([epoch ms, bytes]) against a cap: over every pair of
- * samples, bytes moved ≤ cap·Δt + allowance. Also reports the highest rate over windows ≥ RATE_WINDOW_SECONDS.
+ * Checks a cumulative byte counter sampled over time ([epoch ms, bytes], the first sample at the run's start)
+ * against a cap the way the bounds use it: at every sample, bytes since the start ≤ cap·(t − t0) + allowance.
+ * The caps are lossless (lossless-cap.ts): after a stall they catch up, so a short window may run above the
+ * cap while the cumulative count never does. Also reports the highest rate over windows ≥ RATE_WINDOW_SECONDS.
  */
 export function checkCap(samples: readonly (readonly [number, number])[], capBytesPerSecond: number | null): CapCheck {
   let maxRate = 0;
   let worst = -Infinity;
   const allowance = capBytesPerSecond === null ? 0 : capAllowance(capBytesPerSecond);
+  const [t0, b0] = samples[0] ?? [0, 0];
   for (let i = 0; i < samples.length; i++) {
     const [ti, bi] = samples[i]!;
+    if (capBytesPerSecond !== null) worst = Math.max(worst, bi - b0 - (capBytesPerSecond * Math.max(0, ti - t0)) / 1000 - allowance);
     for (let j = i + 1; j < samples.length; j++) {
       const [tj, bj] = samples[j]!;
       const dt = (tj - ti) / 1000;
-      if (dt <= 0) continue;
-      const moved = bj - bi;
-      if (dt >= RATE_WINDOW_SECONDS) maxRate = Math.max(maxRate, moved / dt);
-      if (capBytesPerSecond !== null) worst = Math.max(worst, moved - (capBytesPerSecond * dt + allowance));
+      if (dt >= RATE_WINDOW_SECONDS) {
+        maxRate = Math.max(maxRate, (bj - bi) / dt);
+        break; // later j only widen the window: the shortest window ≥ 2 s from i is the one that matters most
+      }
     }
   }
   return { ok: capBytesPerSecond === null || worst <= 0, maxRate, worstExcessBytes: Math.max(0, worst) };
 }
 
-/** Distinct pieces held by at least one peer and copies of the rarest piece, from hex bitfields. */
-export function diversityOf(bitfields: readonly string[], pieces: number): { distinct: number; minCopies: number } {
+/** Distinct pieces held by at least one peer, and copies per piece (rarest, mean, most common), from hex bitfields. */
+export function diversityOf(bitfields: readonly string[], pieces: number): { distinct: number; minCopies: number; meanCopies: number; maxCopies: number } {
   const copies = new Int32Array(pieces);
   for (const hex of bitfields) {
     for (let byte = 0; byte * 8 < pieces && byte * 2 < hex.length; byte++) {
@@ -122,11 +150,15 @@ export function diversityOf(bitfields: readonly string[], pieces: number): { dis
   }
   let distinct = 0;
   let minCopies = pieces > 0 ? Infinity : 0;
+  let maxCopies = 0;
+  let sum = 0;
   for (const c of copies) {
     if (c > 0) distinct++;
     if (c < minCopies) minCopies = c;
+    if (c > maxCopies) maxCopies = c;
+    sum += c;
   }
-  return { distinct, minCopies };
+  return { distinct, minCopies, meanCopies: pieces > 0 ? sum / pieces : 0, maxCopies };
 }
 
 export function piecesHeld(hex: string): number {

@@ -27,6 +27,15 @@ describe("cap checks on a sampled byte counter", () => {
     expect(checkCap(burst(cap), cap).ok).toBe(false);
   });
 
+  it("lets a lossless cap catch up after a stall, as long as the count since the start stays under cap·t", () => {
+    // nothing for 500 ms (a late timer), then the owed bytes at once: a short window runs at twice the cap
+    const stall: [number, number][] = [[0, 0], [250, 0], [500, 0], [750, 0.75 * cap], [1000, cap], [2000, 2 * cap]];
+    expect(checkCap(stall, cap).ok).toBe(true);
+    // but a counter ahead of cap·t since the start fails, however it got there
+    const ahead: [number, number][] = [[0, 0], [500, 0], [750, 0.75 * cap + capAllowance(cap) + 1]];
+    expect(checkCap(ahead, cap).ok).toBe(false);
+  });
+
   it("has nothing to check without a cap", () => {
     expect(checkCap(steady(5 * cap), null).ok).toBe(true);
   });
@@ -35,8 +44,8 @@ describe("cap checks on a sampled byte counter", () => {
 describe("piece diversity from bitfields", () => {
   it("counts distinct pieces and the rarest piece's copies, high bit first (BEP 3)", () => {
     // 10 pieces: peer A has 0,1 (0xc0), peer B has 1 and 9 (0x40, 0x40)
-    expect(diversityOf(["c000", "4040"], 10)).toEqual({ distinct: 3, minCopies: 0 });
-    expect(diversityOf(["ffc0", "ffc0"], 10)).toEqual({ distinct: 10, minCopies: 2 });
+    expect(diversityOf(["c000", "4040"], 10)).toEqual({ distinct: 3, minCopies: 0, meanCopies: 0.4, maxCopies: 2 });
+    expect(diversityOf(["ffc0", "ffc0"], 10)).toEqual({ distinct: 10, minCopies: 2, meanCopies: 2, maxCopies: 2 });
     expect(piecesHeld("ffc0")).toBe(10);
   });
 });

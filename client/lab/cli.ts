@@ -33,6 +33,8 @@ const HELP = `npm run lab -- [options]
   --web-seed-policy   hybrid: leechers use the product's web seed policy (client/lib/web-seed-policy.ts: the
                       server only when peers cannot serve) instead of asking the web seed all along
   --repeat N          runs per point (default 1)
+  --per-host K        leechers per peer host process (default 8): several WebTorrent clients share a process
+  --nice N            niceness of the peer hosts (default 5): the runner, its pacing proxy and the worker first
   --out DIR           output folder (default lab-out/)
   --server URL        use a running edgeswarm (needs --lab-key = its LAB_KEY) instead of starting one
   --lab-key KEY       the server's LAB_KEY (for --server)
@@ -60,6 +62,8 @@ async function main(): Promise<number> {
       modes: { type: "string", default: "cs,p2p,hybrid" },
       strategy: { type: "string", default: "rarest,sequential" },
       repeat: { type: "string", default: "1" },
+      "per-host": { type: "string", default: "8" },
+      nice: { type: "string", default: "5" },
       "web-seed-policy": { type: "boolean", default: false },
       out: { type: "string", default: "lab-out" },
       server: { type: "string" },
@@ -108,6 +112,9 @@ async function main(): Promise<number> {
   const peerUp = parseRate(values["peer-up"]);
   const peerDown = parseRate(values["peer-down"]);
   const repeat = positiveInt(values.repeat);
+  const perHost = positiveInt(values["per-host"]);
+  const nice = Number(values.nice);
+  if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new RangeError(`--nice must be an integer in -20…19: ${values.nice}`);
   const seed = positiveInt(values.seed);
   if (!Number.isFinite(serverUp) || !Number.isFinite(peerUp)) throw new RangeError("upload rates must be finite");
   const simulateOnly = values.simulate;
@@ -166,9 +173,8 @@ async function main(): Promise<number> {
         server = `local worker ${serverUrl} (wrangler dev / workerd)`;
       }
       proxy = await startOriginProxy({ upstream: serverUrl, rateBytesPerSecond: null });
-      const poolSize = Math.max(...peers) + (modes.includes("p2p") ? 1 : 0);
-      log(`lab: starting ${poolSize} peer processes…`);
-      pool = await PeerPool.start(poolSize);
+      pool = await PeerPool.start({ leechers: Math.max(...peers), seed: modes.includes("p2p"), perHost, nice });
+      log(`lab: ${pool.size} peers in ${pool.hosts.length} host processes (nice ${nice})`);
       const plan: { mode: Mode; strategy: Strategy; n: number; r: number }[] = [];
       for (let r = 0; r < repeat; r++) for (const n of peers) for (const mode of modes) for (const strategy of pairs(mode)) plan.push({ mode, strategy, n, r });
       const bar = tty ? new cliProgress.SingleBar({ format: "lab {bar} {value}/{total} runs | {run}", hideCursor: true }, cliProgress.Presets.shades_classic) : null;
@@ -178,7 +184,7 @@ async function main(): Promise<number> {
         bar?.update(i, { run: name });
         const record = await runReal(
           { mode: step.mode, strategy: step.strategy, peers: step.n, repeat: step.r, fileBytes, serverUp, peerUp, peerDown, pieceBytes, webSeedPolicy: values["web-seed-policy"] },
-          { pool, proxy, serverUrl, labKey, workDir },
+          { pool, proxy, serverUrl, labKey, workDir, workerPgid: worker?.pgid },
         );
         if (!values["no-sim"]) {
           // the simulator with this run's measured start-up: the median time to a first payload byte

@@ -1,12 +1,16 @@
-// A lab peer: one Node process that plays one role per run (the p2p seed, or a leecher downloading over
-// WebTorrent, the web seed or plain HTTP), driven by the lab runner over IPC. Layer: client/lab (Node).
-// Run by the runner as `node --import tsx client/lab/peer-process.ts` with LAB_PEER_ID set.
+// A lab peer host: one Node process running several lab peers (slots), each its own WebTorrent client with
+// its own caps, playing one role per run (the p2p seed, or a leecher downloading over WebTorrent, the web
+// seed or plain HTTP), driven by the lab runner over IPC. Fewer processes than peers keep a 16-peer run
+// within two cores. Layer: client/lab (Node). Run as `node --import tsx client/lab/peer-process.ts`.
 import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
+import parseTorrent from "parse-torrent";
 import type WebTorrent from "webtorrent";
 import type { Torrent, Wire } from "webtorrent";
 import { assistWithWebSeed, createNodeClient } from "../lib/node";
-import type { PeerAssignment, PeerSample, PeerToRunner, RunnerToPeer } from "./peer-messages";
+import { CumulativeCap, LosslessBucket, type CapClock } from "./lossless-cap";
+import { EventLoopProbe } from "./machine";
+import type { PeerAssignment, PeerSample, PeerToRunner, RunnerToPeer, SlotMessage } from "./peer-messages";
 
 /** The webtorrent 3 methods the lab needs beyond client/types (throttles, BEP 19, the piece bitfield). */
 type LabClient = WebTorrent & {
@@ -14,39 +18,48 @@ type LabClient = WebTorrent & {
   throttleDownload(rate: number): boolean;
   throttleGroups: { up: ThrottleGroup; down: ThrottleGroup };
 };
-/** speed-limiter's ThrottleGroup: a token bucket (limiter's TokenBucket) shared by every wire. */
-type ThrottleGroup = { setChunksize(bytes: number): void; bucket: { bucketSize: number; content: number; lastDrip: number } };
+/** speed-limiter's ThrottleGroup: every wire's throttle asks `group.bucket` (limiter's TokenBucket) for tokens. */
+type ThrottleGroup = { setChunksize(bytes: number): void; bucket: unknown };
+type LabTorrent = Torrent & { addWebSeed(url: string): void; bitfield?: { buffer: Uint8Array }; pieces?: unknown[] };
 
-/** Burst a throttle may pass after an idle spell (s). */
-export const THROTTLE_BUCKET_SECONDS = 0.05;
+/** Slice a throttle passes at once, and the cap's burst: 100 ms of rate, at most one 16 KiB block. */
+export function capSliceBytes(rate: number): number {
+  return Math.max(1, Math.min(16 * 1024, Math.floor(rate * 0.1)));
+}
+
+const clock: CapClock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /**
- * webtorrent's throttles hold one second of tokens (bucket size = rate) and, set after the client exists,
- * start full: a peer could send a whole second's worth at once — a large error on runs of a few seconds.
- * Shrink the bucket to 50 ms and empty it, so a cap holds over any window longer than that.
+ * Replaces a throttle group's token bucket (limiter's, which drops tokens past its size, so every late timer
+ * is capacity lost) with the lab's lossless cumulative cap (lossless-cap.ts).
  */
-function tighten(group: ThrottleGroup, rate: number): void {
-  const bucket = Math.max(1, Math.floor(rate * THROTTLE_BUCKET_SECONDS));
-  group.setChunksize(Math.min(16 * 1024, bucket)); // a slice may not exceed the bucket
-  group.bucket.bucketSize = bucket;
-  group.bucket.content = 0;
-  group.bucket.lastDrip = Date.now();
+function losslessCap(group: ThrottleGroup, rate: number): LosslessBucket {
+  const slice = capSliceBytes(rate);
+  group.setChunksize(slice);
+  const bucket = new LosslessBucket(new CumulativeCap(rate, { burstBytes: slice, now: clock.now() }), clock);
+  group.bucket = bucket;
+  return bucket;
 }
-type LabTorrent = Torrent & { addWebSeed(url: string): void; bitfield?: { buffer: Uint8Array }; pieces?: unknown[] };
 
 /** Parallel piece requests to the web seed in hybrid mode (webtorrent's default is 4). */
 export const WEB_SEED_REQUESTS = 16;
 
 const now = () => performance.timeOrigin + performance.now();
-const peerId = process.env.LAB_PEER_ID ?? "";
 
 function send(message: PeerToRunner): void {
   if (process.connected) process.send?.(message);
 }
 
 type Current = {
+  slot: number;
   assignment: PeerAssignment;
   client: LabClient | null;
+  up: LosslessBucket | null;
+  down: LosslessBucket | null;
   /** hybrid with --web-seed-policy: the policy's watcher, stopped with the run. */
   webSeed?: { stop(): void };
   torrent: LabTorrent | null;
@@ -61,10 +74,15 @@ type Current = {
   done: boolean;
 };
 
-let current: Current | null = null;
+const current = new Map<number, Current>();
+
+function sendSlot(slot: number, message: SlotMessage): void {
+  send({ ...message, slot });
+}
 
 function sample(run: Current): PeerSample {
   const bits = run.torrent?.bitfield?.buffer;
+  const t = performance.now();
   return {
     t: now(),
     fromServer: run.fromServer,
@@ -74,24 +92,28 @@ function sample(run: Current): PeerSample {
     connections: run.torrent?.wires.length ?? 0,
     firstByteAt: run.firstByteAt,
     at95: run.at95,
+    upWaitMs: run.up ? run.up.cap.waitedMs(t) : null,
+    downWaitMs: run.down ? run.down.cap.waitedMs(t) : null,
+    upCapBytes: run.up ? run.up.cap.sent : null,
   };
 }
 
-async function start(assignment: PeerAssignment): Promise<void> {
-  if (current) await stop(current.assignment.runId);
-  const run: Current = { assignment, client: null, torrent: null, abort: new AbortController(), timer: null, fromServer: 0, fromPeers: 0, uploaded: 0, firstByteAt: null, at95: null, verified: 0, done: false };
-  current = run;
+async function start(slot: number, assignment: PeerAssignment): Promise<void> {
+  const previous = current.get(slot);
+  if (previous) await stop(slot, previous.assignment.runId);
+  const run: Current = { slot, assignment, client: null, up: null, down: null, torrent: null, abort: new AbortController(), timer: null, fromServer: 0, fromPeers: 0, uploaded: 0, firstByteAt: null, at95: null, verified: 0, done: false };
+  current.set(slot, run);
   await mkdir(assignment.dir, { recursive: true });
-  send({ type: "started", runId: assignment.runId, t: now() });
-  run.timer = setInterval(() => send({ type: "sample", runId: assignment.runId, sample: sample(run) }), assignment.sampleMs);
+  sendSlot(slot, { type: "started", runId: assignment.runId, t: now() });
+  run.timer = setInterval(() => sendSlot(slot, { type: "sample", runId: assignment.runId, sample: sample(run) }), assignment.sampleMs);
   if (assignment.mode === "cs") await downloadOverHttp(run);
-  else startTorrent(run);
+  else await startTorrent(run);
 }
 
 function finish(run: Current): void {
-  if (run.done || current !== run) return;
+  if (run.done || current.get(run.slot) !== run) return;
   run.done = true;
-  send({ type: "done", runId: run.assignment.runId, t: now(), sample: sample(run) });
+  sendSlot(run.slot, { type: "done", runId: run.assignment.runId, t: now(), sample: sample(run) });
 }
 
 /** cs: one GET of the whole file through the runner's proxy, read no faster than the download cap. */
@@ -110,7 +132,7 @@ async function downloadOverHttp(run: Current): Promise<void> {
       run.firstByteAt ??= now();
       run.fromServer += value.byteLength;
       if (cap) {
-        // pace against the start: never more than cap·elapsed bytes read, so no burst past one chunk
+        // cumulative pacing against the start (lossless like the caps): never more than cap·elapsed bytes read
         const ahead = (run.fromServer / cap) * 1000 - (now() - started);
         if (ahead > 1) await new Promise((resolve) => setTimeout(resolve, ahead));
       }
@@ -119,27 +141,32 @@ async function downloadOverHttp(run: Current): Promise<void> {
     if (run.fromServer !== size || digest !== sha256) throw new Error(`download corrupt: ${run.fromServer} bytes, sha256 ${digest}`);
     finish(run);
   } catch (error) {
-    if (!run.abort.signal.aborted) send({ type: "error", runId, message: String(error) });
+    if (!run.abort.signal.aborted) sendSlot(run.slot, { type: "error", runId, message: String(error) });
   }
 }
 
-function startTorrent(run: Current): void {
+async function startTorrent(run: Current): Promise<void> {
   const a = run.assignment;
-  const client = createNodeClient({ peerId, strategy: a.strategy }) as LabClient;
+  // bittorrent-tracker keeps one WebSocket per announce URL for the whole process: with several lab peers in
+  // one host, each gets its own URL so each has its own tracker socket, as separate machines would
+  const parsed = await parseTorrent(Buffer.from(a.torrent!, "base64"));
+  if (a.announceUrl) parsed.announce = [a.announceUrl];
+  if (current.get(run.slot) !== run) return; // stopped meanwhile
+  const slot = run.slot;
+  const client = createNodeClient({ peerId: a.peerId, strategy: a.strategy }) as LabClient;
   run.client = client;
   if (a.upBytesPerSecond) {
     client.throttleUpload(a.upBytesPerSecond);
-    tighten(client.throttleGroups.up, a.upBytesPerSecond);
+    run.up = losslessCap(client.throttleGroups.up, a.upBytesPerSecond);
   }
   if (a.downBytesPerSecond) {
     client.throttleDownload(a.downBytesPerSecond);
-    tighten(client.throttleGroups.down, a.downBytesPerSecond);
+    run.down = losslessCap(client.throttleGroups.down, a.downBytesPerSecond);
   }
-  client.on("error", (error) => send({ type: "error", runId: a.runId, message: String(error) }));
-  // hybrid: webtorrent asks a web seed for one piece per HTTP request, at most `maxWebConns` (4) at a time;
-  // with 16 KiB pieces the request latency, not u_s, then caps the server's share. More requests in flight
-  // hide it (the pipeline still grows only with the measured rate: 1 + rate·1 s / piece length).
-  const torrent = client.add(Buffer.from(a.torrent!, "base64"), { path: a.dir, strategy: a.strategy, maxWebConns: WEB_SEED_REQUESTS }) as LabTorrent;
+  client.on("error", (error) => sendSlot(slot, { type: "error", runId: a.runId, message: String(error) }));
+  // hybrid: webtorrent asks a web seed for one piece per HTTP request, at most `maxWebConns` at a time, and
+  // only 1 + rate·1 s / piece length of them (the measured rate starts at 0, so one request at first).
+  const torrent = client.add(parsed as never, { path: a.dir, strategy: a.strategy, maxWebConns: a.webSeedRequests ?? WEB_SEED_REQUESTS }) as LabTorrent;
   run.torrent = torrent;
   torrent.on("wire", (wire: Wire) => {
     const fromServer = wire.type === "webSeed" || (a.seedPeerId !== undefined && wire.peerId === a.seedPeerId);
@@ -151,62 +178,104 @@ function startTorrent(run: Current): void {
   });
   torrent.on("upload", (bytes: number) => (run.uploaded += bytes));
   torrent.on("verified", () => {
-    // the last-pieces tail starts at 95% (webtorrent has no endgame mode)
+    // the last-pieces tail starts at 95%
     if (++run.verified >= 0.95 * (torrent.pieces?.length ?? Infinity)) run.at95 ??= now();
   });
   torrent.on("warning", () => undefined); // failed handshakes and the like: the swarm copes
-  torrent.on("error", (error) => send({ type: "error", runId: a.runId, message: String(error) }));
+  torrent.on("error", (error) => sendSlot(slot, { type: "error", runId: a.runId, message: String(error) }));
   let announced = false;
   torrent.on("trackerAnnounce", () => {
     if (announced) return;
     announced = true;
-    send({ type: "announced", runId: a.runId, t: now() });
+    sendSlot(slot, { type: "announced", runId: a.runId, t: now() });
   });
   torrent.on("ready", () => {
     if (a.role === "seed") {
       // the seed's copy was verified while loading; `done` follows `ready` once every piece checked out
-      if (torrent.done) send({ type: "seeding", runId: a.runId, t: now() });
-      else torrent.once("done", () => send({ type: "seeding", runId: a.runId, t: now() }));
+      if (torrent.done) sendSlot(slot, { type: "seeding", runId: a.runId, t: now() });
+      else torrent.once("done", () => sendSlot(slot, { type: "seeding", runId: a.runId, t: now() }));
       return;
     }
     if (a.mode === "hybrid" && a.httpUrl) {
       // BEP 19. With --web-seed-policy the product's rule decides (peers first, the server when they cannot
       // serve); the lab and the product share client/lib/web-seed-policy.ts and web-seed-assist.ts.
-      if (a.webSeedPolicy) run.webSeed = assistWithWebSeed(torrent, a.httpUrl, { policy: { maxRequests: WEB_SEED_REQUESTS } });
+      if (a.webSeedPolicy) run.webSeed = assistWithWebSeed(torrent, a.httpUrl, { policy: { maxRequests: a.webSeedRequests ?? WEB_SEED_REQUESTS } });
       else torrent.addWebSeed(a.httpUrl);
     }
   });
   if (a.role === "leecher") torrent.on("done", () => finish(run));
 }
 
-async function stop(runId: string): Promise<void> {
-  const run = current;
+/** The run's clock starts now: the caps forget the wait before it (the seed's credit is not banked). */
+function go(slot: number, runId: string): void {
+  const run = current.get(slot);
+  if (!run || run.assignment.runId !== runId) return;
+  const t = performance.now();
+  run.up?.cap.reset(t);
+  run.down?.cap.reset(t);
+}
+
+async function stop(slot: number, runId: string): Promise<void> {
+  const run = current.get(slot);
   if (!run || run.assignment.runId !== runId) {
-    send({ type: "stopped", runId, sample: null });
+    sendSlot(slot, { type: "stopped", runId, sample: null });
     return;
   }
-  current = null;
+  current.delete(slot);
   if (run.timer) clearInterval(run.timer);
   run.webSeed?.stop();
   run.abort.abort();
   const last = sample(run);
   if (run.client) await new Promise<void>((resolve) => run.client!.destroy(() => resolve()));
+  run.up?.destroy();
+  run.down?.destroy();
   if (run.assignment.role === "leecher") await rm(run.assignment.dir, { recursive: true, force: true });
-  send({ type: "stopped", runId, sample: last });
+  sendSlot(slot, { type: "stopped", runId, sample: last });
+}
+
+// ---- measuring this host: CPU and event-loop delay per run (probe) and per second (samples)
+const probes = new Map<string, EventLoopProbe>();
+let interval: EventLoopProbe | null = null;
+const HOST_SAMPLE_MS = 1000;
+setInterval(() => {
+  if (probes.size === 0) return;
+  interval ??= new EventLoopProbe();
+  const m = interval.read(true);
+  send({ type: "host-sample", t: now(), cpuShare: m.wallSeconds > 0 ? m.cpuSeconds / m.wallSeconds : 0, p99Ms: m.p99Ms });
+}, HOST_SAMPLE_MS).unref();
+
+function probe(runId: string, phase: "begin" | "end"): void {
+  if (phase === "begin") {
+    probes.get(runId)?.stop();
+    probes.set(runId, new EventLoopProbe());
+    interval?.read(true);
+    return;
+  }
+  const p = probes.get(runId);
+  if (!p) return;
+  probes.delete(runId);
+  const measure = p.read();
+  p.stop();
+  send({ type: "probed", runId, measure });
 }
 
 process.on("message", (message: RunnerToPeer) => {
   const handle = async () => {
-    if (message.type === "start") await start(message.assignment);
-    else if (message.type === "stop") await stop(message.runId);
+    if (message.type === "start") await start(message.slot, message.assignment);
+    else if (message.type === "go") go(message.slot, message.runId);
+    else if (message.type === "stop") await stop(message.slot, message.runId);
+    else if (message.type === "probe") probe(message.runId, message.phase);
     else if (message.type === "exit") {
-      if (current) await stop(current.assignment.runId);
+      for (const [slot, run] of [...current]) await stop(slot, run.assignment.runId);
       process.disconnect?.();
       process.exit(0);
     }
   };
-  handle().catch((error) => send({ type: "error", runId: current?.assignment.runId ?? null, message: String(error) }));
+  handle().catch((error) => {
+    const slot = "slot" in message ? message.slot : -1;
+    send({ type: "error", slot, runId: current.get(slot)?.assignment.runId ?? null, message: String(error) });
+  });
 });
 process.on("disconnect", () => process.exit(0)); // the runner is gone: never linger
-process.on("uncaughtException", (error) => send({ type: "error", runId: current?.assignment.runId ?? null, message: `uncaught: ${String(error)}` }));
-send({ type: "ready", peerId, pid: process.pid });
+process.on("uncaughtException", (error) => send({ type: "error", slot: -1, runId: null, message: `uncaught: ${String(error)}` }));
+send({ type: "ready", pid: process.pid });

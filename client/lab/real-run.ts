@@ -1,15 +1,18 @@
-// Real lab runs: N WebTorrent peers as separate Node processes, the central server behind the runner's
-// rate-capping proxy, every byte counted and every cap checked. Layer: client/lab (Node).
+// Real lab runs: N WebTorrent peers in a few peer host processes, the central server behind the runner's
+// rate-capping proxy, every byte counted, every cap checked and the machine measured. Layer: client/lab (Node).
 import { fork, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import createTorrent from "create-torrent";
-import { boundFor, clientServerBound, peerToPeerBound, type Mode } from "./bounds";
+import { boundFor, type Mode } from "./bounds";
 import type { OriginProxy } from "./origin-proxy";
-import type { PeerAssignment, PeerSample, PeerToRunner, RunnerToPeer } from "./peer-messages";
-import { checkCap, diversityOf, type DiversitySample, type PeerRecord, type RunRecord } from "./records";
+import { EventLoopProbe, judgeCpu, machineJiffies, processGroupCpuSeconds, type CpuMeasure, type CpuSample, type ProcessMeasure } from "./machine";
+import type { HostMeasure, PeerAssignment, PeerSample, PeerToRunner, RunnerToPeer, SlotMessage } from "./peer-messages";
+import type { RunRecord } from "./records";
+import { buildRecord } from "./run-record";
 import type { Strategy } from "./simulator";
 
 const peerScript = fileURLToPath(new URL("./peer-process.ts", import.meta.url));
@@ -20,81 +23,140 @@ function labPeerId(): string {
   return Buffer.concat([Buffer.from("-ES0001-"), randomBytes(12)]).toString("hex");
 }
 
-type PeerProcess = { child: ChildProcess; peerId: string; listeners: Set<(m: PeerToRunner) => void>; exited: boolean };
+type Host = { child: ChildProcess; listeners: Set<(m: PeerToRunner) => void>; exited: boolean; stderr: string };
 
-/** Long-lived peer processes reused across runs (a fresh WebTorrent client per run inside each). */
+export type PeerPoolOptions = {
+  /** Leecher slots (0…leechers−1). */
+  leechers: number;
+  /** A seed slot (index `leechers`) in a host of its own: it carries u_s, the largest rate. */
+  seed: boolean;
+  /** Leechers per host process (default 8): several WebTorrent clients share one Node process. */
+  perHost?: number;
+  /** Niceness of the hosts (default 5): the runner, its pacing proxy and the worker come first. */
+  nice?: number;
+};
+
+/**
+ * Long-lived peer hosts reused across runs (a fresh WebTorrent client per slot and run). Leecher slots are
+ * spread round-robin over ⌈leechers/perHost⌉ hosts so small runs use every host.
+ */
 export class PeerPool {
-  readonly peers: PeerProcess[] = [];
+  readonly hosts: Host[] = [];
+  /** Per slot: its host and its peer id (hex). */
+  readonly slots: { host: number; peerId: string }[] = [];
   private constructor() {}
 
-  static async start(size: number, onProgress?: (started: number) => void): Promise<PeerPool> {
+  static async start(options: PeerPoolOptions): Promise<PeerPool> {
     const pool = new PeerPool();
-    // a few at a time: each process compiles TypeScript and loads webtorrent + node-datachannel
-    for (let i = 0; i < size; i += 4) {
-      await Promise.all(Array.from({ length: Math.min(4, size - i) }, () => pool.spawnOne()));
-      onProgress?.(pool.peers.length);
+    const perHost = Math.max(1, options.perHost ?? 8);
+    const leecherHosts = Math.max(1, Math.ceil(options.leechers / perHost));
+    const hostCount = leecherHosts + (options.seed ? 1 : 0);
+    // two at a time: each process compiles TypeScript and loads webtorrent + node-datachannel
+    for (let i = 0; i < hostCount; i += 2) {
+      await Promise.all(Array.from({ length: Math.min(2, hostCount - i) }, () => pool.spawnHost(options.nice ?? 5)));
+    }
+    for (let i = 0; i < options.leechers; i++) pool.slots.push({ host: i % leecherHosts, peerId: labPeerId() });
+    pool.leechers = options.leechers;
+    if (options.seed) {
+      pool.seedSlot = pool.slots.length;
+      pool.slots.push({ host: leecherHosts, peerId: labPeerId() });
     }
     return pool;
   }
 
-  private spawnOne(): Promise<void> {
-    const peerId = labPeerId();
+  private spawnHost(nice: number): Promise<void> {
     const child = fork(peerScript, [], {
       execArgv: ["--import", "tsx"],
-      env: { ...process.env, LAB_PEER_ID: peerId },
+      env: process.env,
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
-    const peer: PeerProcess = { child, peerId, listeners: new Set(), exited: false };
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const host: Host = { child, listeners: new Set(), exited: false, stderr: "" };
+    child.stderr?.on("data", (chunk: Buffer) => (host.stderr = (host.stderr + chunk.toString()).slice(-4000)));
     child.on("message", (m: PeerToRunner) => {
-      for (const listener of peer.listeners) listener(m);
+      for (const listener of host.listeners) listener(m);
     });
-    child.on("exit", () => (peer.exited = true));
+    child.on("exit", () => (host.exited = true));
+    try {
+      if (child.pid) os.setPriority(child.pid, nice);
+    } catch {
+      // not allowed here: the hosts run at the runner's priority
+    }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`peer process not ready after 60 s:\n${stderr}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`peer host not ready after 60 s:\n${host.stderr}`)), 60_000);
       const onReady = (m: PeerToRunner) => {
         if (m.type !== "ready") return;
         clearTimeout(timer);
-        peer.listeners.delete(onReady);
-        this.peers.push(peer);
+        host.listeners.delete(onReady);
+        this.hosts.push(host);
         resolve();
       };
-      peer.listeners.add(onReady);
+      host.listeners.add(onReady);
       child.once("exit", (code) => {
         clearTimeout(timer);
-        reject(new Error(`peer process exited (${code}) before ready:\n${stderr}`));
+        reject(new Error(`peer host exited (${code}) before ready:\n${host.stderr}`));
       });
     });
   }
 
-  send(index: number, message: RunnerToPeer): void {
-    const peer = this.peers[index]!;
-    if (!peer.exited && peer.child.connected) peer.child.send(message);
+  get size(): number {
+    return this.slots.length;
   }
 
-  on(index: number, listener: (m: PeerToRunner) => void): () => void {
-    const peer = this.peers[index]!;
-    peer.listeners.add(listener);
-    return () => peer.listeners.delete(listener);
+  /** Leecher slots (0…leechers−1). */
+  leechers = 0;
+  /** The seed's slot, or null without one. */
+  seedSlot: number | null = null;
+
+  peerIdOf(slot: number): string {
+    return this.slots[slot]!.peerId;
+  }
+
+  hostOf(slot: number): number {
+    return this.slots[slot]!.host;
+  }
+
+  send(slot: number, message: RunnerToPeer): void {
+    this.sendHost(this.hostOf(slot), message);
+  }
+
+  sendHost(index: number, message: RunnerToPeer): void {
+    const host = this.hosts[index]!;
+    if (!host.exited && host.child.connected) host.child.send(message);
+  }
+
+  /** Messages for one slot (and host-wide errors, which concern every slot of the host). */
+  on(slot: number, listener: (m: SlotMessage) => void): () => void {
+    const host = this.hosts[this.hostOf(slot)]!;
+    const filtered = (m: PeerToRunner) => {
+      if ("slot" in m && (m.slot === slot || (m.slot === -1 && m.type === "error"))) listener(m);
+    };
+    host.listeners.add(filtered);
+    return () => host.listeners.delete(filtered);
+  }
+
+  /** Host-level messages (CPU samples, probes) of host `index`. */
+  onHost(index: number, listener: (m: PeerToRunner) => void): () => void {
+    const host = this.hosts[index]!;
+    host.listeners.add(listener);
+    return () => host.listeners.delete(listener);
   }
 
   async close(): Promise<void> {
     await Promise.all(
-      this.peers.map(
-        (peer) =>
+      this.hosts.map(
+        (host) =>
           new Promise<void>((resolve) => {
-            if (peer.exited) return resolve();
+            if (host.exited) return resolve();
             const timer = setTimeout(() => {
-              peer.child.kill("SIGKILL");
+              host.child.kill("SIGKILL");
               resolve();
             }, 5_000);
-            peer.child.once("exit", () => {
+            host.child.once("exit", () => {
               clearTimeout(timer);
               resolve();
             });
-            if (peer.child.connected) peer.child.send({ type: "exit" } satisfies RunnerToPeer);
-            else peer.child.kill("SIGTERM");
+            if (host.child.connected) host.child.send({ type: "exit" } satisfies RunnerToPeer);
+            else host.child.kill("SIGTERM");
           }),
       ),
     );
@@ -114,6 +176,8 @@ export type RealRunSpec = {
   pieceBytes: number;
   /** hybrid: the product's web seed policy decides when leechers ask the server (default: always). */
   webSeedPolicy?: boolean;
+  /** hybrid: parallel requests to the web seed (default peer-process.ts WEB_SEED_REQUESTS). */
+  webSeedRequests?: number;
 };
 
 export type RealRunContext = {
@@ -127,6 +191,8 @@ export type RealRunContext = {
   /** Give up after max(minTimeoutSeconds, timeoutFactor·bound) seconds. */
   timeoutFactor?: number;
   minTimeoutSeconds?: number;
+  /** Process group of the local worker (its CPU time is part of the run's measure). */
+  workerPgid?: number;
 };
 
 /** A random file of `size` bytes, its torrent (announcing to the proxy's tracker relay) and its server copy. */
@@ -161,6 +227,110 @@ async function directoryLatency(serverUrl: string): Promise<number | null> {
   }
 }
 
+
+const CPU_SAMPLE_MS = 1000;
+
+/** The runner's side of measuring a run: its own event loop, the worker's CPU, the machine, and the hosts. */
+class RunMeasure {
+  private readonly runner = new EventLoopProbe();
+  private readonly interval = new EventLoopProbe();
+  private readonly samples: CpuSample[] = [];
+  private readonly offs: (() => void)[] = [];
+  private readonly probed = new Map<number, HostMeasure>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private jiffies: { busy: number; total: number } | null = null;
+  private workerCpu: number | null = null;
+  private lastWorker: { t: number; cpu: number } | null = null;
+  private lastJiffies: { busy: number; total: number } | null = null;
+  private started = now();
+
+  constructor(
+    private readonly pool: PeerPool,
+    private readonly runId: string,
+    private readonly workerPgid: number | undefined,
+  ) {}
+
+  async begin(): Promise<void> {
+    this.jiffies = await machineJiffies();
+    this.lastJiffies = this.jiffies;
+    this.workerCpu = this.workerPgid ? await processGroupCpuSeconds(this.workerPgid) : null;
+    if (this.workerCpu !== null) this.lastWorker = { t: now(), cpu: this.workerCpu };
+    this.pool.hosts.forEach((_, h) => {
+      this.offs.push(
+        this.pool.onHost(h, (m) => {
+          if (m.type === "host-sample") this.samples.push({ t: m.t, role: this.role(h), cpuShare: m.cpuShare, eventLoopP99Ms: m.p99Ms });
+          else if (m.type === "probed" && m.runId === this.runId) this.probed.set(h, m.measure);
+        }),
+      );
+      this.pool.sendHost(h, { type: "probe", runId: this.runId, phase: "begin" });
+    });
+    this.started = now();
+    this.runner.read(true);
+    this.interval.read(true);
+    this.timer = setInterval(() => void this.sample(), CPU_SAMPLE_MS);
+  }
+
+  private role(host: number): string {
+    const seedHost = this.pool.seedSlot === null ? -1 : this.pool.hostOf(this.pool.seedSlot);
+    return host === seedHost ? "seed host" : `peer host ${host + 1}`;
+  }
+
+  private async sample(): Promise<void> {
+    const t = now();
+    const r = this.interval.read(true);
+    this.samples.push({ t, role: "runner + proxy", cpuShare: r.wallSeconds > 0 ? r.cpuSeconds / r.wallSeconds : 0, eventLoopP99Ms: r.p99Ms });
+    if (this.workerPgid && this.lastWorker) {
+      const cpu = await processGroupCpuSeconds(this.workerPgid);
+      if (cpu !== null) {
+        this.samples.push({ t, role: "worker", cpuShare: (cpu - this.lastWorker.cpu) / ((t - this.lastWorker.t) / 1000), eventLoopP99Ms: null });
+        this.lastWorker = { t, cpu };
+      }
+    }
+    const j = await machineJiffies();
+    if (j && this.lastJiffies && j.total > this.lastJiffies.total) {
+      const cores = os.cpus().length;
+      this.samples.push({ t, role: "machine (all jobs)", cpuShare: ((j.busy - this.lastJiffies.busy) / (j.total - this.lastJiffies.total)) * cores, eventLoopP99Ms: null });
+      this.lastJiffies = j;
+    }
+  }
+
+  async end(): Promise<{ measure: CpuMeasure; samples: CpuSample[] }> {
+    if (this.timer) clearInterval(this.timer);
+    const wallSeconds = (now() - this.started) / 1000;
+    const runner = this.runner.read();
+    this.runner.stop();
+    this.interval.stop();
+    const got = new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (this.probed.size >= this.pool.hosts.length) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 20);
+      setTimeout(() => (clearInterval(check), resolve()), 5_000);
+    });
+    this.pool.hosts.forEach((_, h) => this.pool.sendHost(h, { type: "probe", runId: this.runId, phase: "end" }));
+    await got;
+    for (const off of this.offs) off();
+    const processes: ProcessMeasure[] = [{ role: "runner + proxy", cpuSeconds: runner.cpuSeconds, eventLoopP50Ms: runner.p50Ms, eventLoopP99Ms: runner.p99Ms, eventLoopMaxMs: runner.maxMs }];
+    if (this.workerPgid && this.workerCpu !== null) {
+      const cpu = await processGroupCpuSeconds(this.workerPgid);
+      if (cpu !== null) processes.push({ role: "worker", cpuSeconds: cpu - this.workerCpu, eventLoopP50Ms: null, eventLoopP99Ms: null, eventLoopMaxMs: null });
+    }
+    for (const [h, m] of [...this.probed].sort((a, b) => a[0] - b[0])) processes.push({ role: this.role(h), cpuSeconds: m.cpuSeconds, eventLoopP50Ms: m.p50Ms, eventLoopP99Ms: m.p99Ms, eventLoopMaxMs: m.maxMs });
+    const j = await machineJiffies();
+    const cores = os.cpus().length;
+    const measure: CpuMeasure = {
+      wallSeconds,
+      cores,
+      machineBusyShare: j && this.jiffies && j.total > this.jiffies.total ? (j.busy - this.jiffies.busy) / (j.total - this.jiffies.total) : null,
+      labBusyShare: processes.reduce((a, p) => a + p.cpuSeconds, 0) / (cores * Math.max(wallSeconds, 1e-9)),
+      processes,
+    };
+    return { measure, samples: this.samples };
+  }
+}
+
 export async function runReal(spec: RealRunSpec, ctx: RealRunContext): Promise<RunRecord> {
   const runId = `${spec.mode}-${spec.strategy}-n${spec.peers}-r${spec.repeat}-${randomBytes(3).toString("hex")}`;
   const sampleMs = ctx.sampleMs ?? 250;
@@ -168,13 +338,13 @@ export async function runReal(spec: RealRunSpec, ctx: RealRunContext): Promise<R
   const bound = boundFor(spec.mode, capacities);
   const timeoutSeconds = Math.max(ctx.minTimeoutSeconds ?? 60, (ctx.timeoutFactor ?? 6) * bound);
   const pieces = Math.ceil(spec.fileBytes / spec.pieceBytes);
+  if (ctx.pool.leechers < spec.peers || (spec.mode === "p2p" && ctx.pool.seedSlot === null)) throw new Error("peer pool too small");
   const file = await prepareFile(spec, ctx, runId);
   const upBytes = spec.peerUp / 8;
   const downBytes = spec.peerDown === Infinity ? null : spec.peerDown / 8;
   const serverBytesPerSecond = spec.serverUp / 8;
-  const seedIndex = spec.peers; // leechers use pool slots 0…N−1, the p2p seed slot N
-  const seedPeerId = ctx.pool.peers[seedIndex]?.peerId;
-  if (ctx.pool.peers.length < spec.peers + (spec.mode === "p2p" ? 1 : 0)) throw new Error("peer pool too small");
+  const seedSlot = ctx.pool.seedSlot ?? -1;
+  const seedPeerId = spec.mode === "p2p" ? ctx.pool.peerIdOf(seedSlot) : undefined;
 
   ctx.proxy.setRate(spec.mode === "p2p" ? null : serverBytesPerSecond);
   const problems: string[] = [];
@@ -184,14 +354,14 @@ export async function runReal(spec: RealRunSpec, ctx: RealRunContext): Promise<R
   const unsubscribe: (() => void)[] = [];
   const errors: string[] = [];
 
-  const waitFor = (index: number, type: PeerToRunner["type"], ms: number) =>
-    new Promise<PeerToRunner>((resolve, reject) => {
+  const waitFor = (slot: number, type: SlotMessage["type"], ms: number) =>
+    new Promise<SlotMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
-        reject(new Error(`peer ${index}: no ${type} within ${ms} ms`));
+        reject(new Error(`peer ${slot}: no ${type} within ${ms} ms`));
       }, ms);
-      const off = ctx.pool.on(index, (m) => {
-        if ("runId" in m && m.runId !== runId) return;
+      const off = ctx.pool.on(slot, (m) => {
+        if (m.runId !== runId && !(m.type === "error" && m.runId === null)) return;
         if (m.type === type) {
           clearTimeout(timer);
           off();
@@ -204,43 +374,47 @@ export async function runReal(spec: RealRunSpec, ctx: RealRunContext): Promise<R
       });
     });
 
-  const assignment = (role: "seed" | "leecher", index: number): PeerAssignment => ({
+  const assignment = (role: "seed" | "leecher", slot: number): PeerAssignment => ({
     runId,
     mode: spec.mode,
     role,
+    peerId: ctx.pool.peerIdOf(slot),
     torrent: spec.mode === "cs" ? undefined : file.torrent,
-    dir: role === "seed" ? file.seedDir : path.join(ctx.workDir, runId, `peer-${index}`),
+    announceUrl: `${ctx.proxy.wsUrl}/announce?slot=${slot}`,
+    dir: role === "seed" ? file.seedDir : path.join(ctx.workDir, runId, `peer-${slot}`),
     strategy: spec.strategy,
     upBytesPerSecond: role === "seed" ? serverBytesPerSecond : upBytes,
     downBytesPerSecond: role === "seed" ? null : downBytes,
-    httpUrl: spec.mode === "p2p" ? undefined : `${ctx.proxy.url}/lab/files/${file.name}?peer=${index}`,
+    httpUrl: spec.mode === "p2p" ? undefined : `${ctx.proxy.url}/lab/files/${file.name}?peer=${slot}`,
     sha256: file.sha256,
     size: spec.fileBytes,
-    seedPeerId: spec.mode === "p2p" ? seedPeerId : undefined,
+    seedPeerId,
     webSeedPolicy: spec.webSeedPolicy,
+    webSeedRequests: spec.webSeedRequests,
     sampleMs,
   });
 
-  let record: RunRecord | null = null;
   try {
     // 1. p2p: the seed verifies its copy and announces before any leecher starts
     if (spec.mode === "p2p") {
-      unsubscribe.push(ctx.pool.on(seedIndex, (m) => (m.type === "sample" || m.type === "stopped") && "runId" in m && m.runId === runId && m.sample && seedSamples.push(m.sample)));
-      const seeding = waitFor(seedIndex, "seeding", 60_000);
-      const announced = waitFor(seedIndex, "announced", 60_000);
-      ctx.pool.send(seedIndex, { type: "start", assignment: assignment("seed", seedIndex) });
+      unsubscribe.push(ctx.pool.on(seedSlot, (m) => (m.type === "sample" || m.type === "stopped") && m.runId === runId && m.sample && seedSamples.push(m.sample)));
+      const seeding = waitFor(seedSlot, "seeding", 60_000);
+      const announced = waitFor(seedSlot, "announced", 60_000);
+      ctx.pool.send(seedSlot, { type: "start", slot: seedSlot, assignment: assignment("seed", seedSlot) });
       await seeding;
       await announced;
     }
-    ctx.proxy.reset();
 
-    // 2. all leechers at once; the clock starts now
+    // 2. all leechers at once; the clock (and every cap) starts now
     const allDone = new Promise<void>((resolve) => {
       let remaining = spec.peers;
       for (let i = 0; i < spec.peers; i++) {
         unsubscribe.push(
           ctx.pool.on(i, (m) => {
-            if (!("runId" in m) || m.runId !== runId) return;
+            if (m.runId !== runId) {
+              if (m.type === "error" && m.runId === null) errors.push(`peer host of ${i}: ${m.message}`);
+              return;
+            }
             if (m.type === "sample") samples[i]!.push(m.sample);
             else if (m.type === "done") {
               samples[i]!.push(m.sample);
@@ -253,116 +427,34 @@ export async function runReal(spec: RealRunSpec, ctx: RealRunContext): Promise<R
         );
       }
     });
+    const measure = new RunMeasure(ctx.pool, runId, ctx.workerPgid);
+    await measure.begin();
+    ctx.proxy.reset();
     const t0 = now();
-    for (let i = 0; i < spec.peers; i++) ctx.pool.send(i, { type: "start", assignment: assignment("leecher", i) });
+    if (spec.mode === "p2p") ctx.pool.send(seedSlot, { type: "go", slot: seedSlot, runId });
+    for (let i = 0; i < spec.peers; i++) ctx.pool.send(i, { type: "start", slot: i, assignment: assignment("leecher", i) });
     const directory = directoryLatency(ctx.serverUrl);
     let timedOut = false;
-    await Promise.race([allDone, new Promise<void>((resolve) => setTimeout(() => ((timedOut = true), resolve()), timeoutSeconds * 1000))]);
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([allDone, new Promise<void>((resolve) => (timeout = setTimeout(() => ((timedOut = true), resolve()), timeoutSeconds * 1000)))]);
+    clearTimeout(timeout);
+    const tEnd = now();
     const directoryLatencyMs = await directory;
     const proxyStats = ctx.proxy.stats();
+    const machine = await measure.end();
 
     // 3. stop everyone, collect the last counters
     const stopped = Array.from({ length: spec.peers }, (_, i) => waitFor(i, "stopped", 20_000).catch(() => null));
-    for (let i = 0; i < spec.peers; i++) ctx.pool.send(i, { type: "stop", runId });
+    for (let i = 0; i < spec.peers; i++) ctx.pool.send(i, { type: "stop", slot: i, runId });
     const finals = await Promise.all(stopped);
     finals.forEach((m, i) => m?.type === "stopped" && m.sample && samples[i]!.push(m.sample));
     if (spec.mode === "p2p") {
-      const seedStopped = waitFor(seedIndex, "stopped", 20_000).catch(() => null);
-      ctx.pool.send(seedIndex, { type: "stop", runId });
+      const seedStopped = waitFor(seedSlot, "stopped", 20_000).catch(() => null);
+      ctx.pool.send(seedSlot, { type: "stop", slot: seedSlot, runId });
       await seedStopped;
     }
 
-    // 4. the record
-    if (timedOut) problems.push(`timed out after ${timeoutSeconds.toFixed(0)} s: ${doneAt.filter((t) => t !== null).length} of ${spec.peers} done`);
-    for (const e of errors.slice(0, 5)) problems.push(e);
-    const completion = doneAt.map((t) => (t === null ? null : (t - t0) / 1000));
-    const distributionSeconds = completion.every((c) => c !== null) ? Math.max(...(completion as number[])) : null;
-
-    const peerRecords: PeerRecord[] = samples.map((list, i) => {
-      const last = list[list.length - 1];
-      const series = (pick: (s: PeerSample) => number) => [[t0, 0] as [number, number], ...list.map((s) => [s.t, pick(s)] as [number, number])];
-      const up = checkCap(series((s) => s.uploaded), upBytes);
-      const down = checkCap(series((s) => s.fromServer + s.fromPeers), downBytes);
-      if (!up.ok) problems.push(`peer ${i} exceeded its upload cap by ${up.worstExcessBytes.toFixed(0)} B`);
-      if (!down.ok) problems.push(`peer ${i} exceeded its download cap by ${down.worstExcessBytes.toFixed(0)} B`);
-      const at95 = last?.at95 ?? null;
-      const tracker = ctx.pool.peers[i] ? (proxyStats.trackerByPeer[ctx.pool.peers[i]!.peerId] ?? null) : null;
-      return {
-        index: i,
-        completionSeconds: completion[i]!,
-        fromServerBytes: last?.fromServer ?? 0,
-        fromPeersBytes: last?.fromPeers ?? 0,
-        uploadedBytes: last?.uploaded ?? 0,
-        maxUploadRate: up.maxRate,
-        maxDownloadRate: down.maxRate,
-        tailSeconds: doneAt[i] !== null && at95 !== null && spec.mode !== "cs" ? Math.max(0, doneAt[i]! - at95) / 1000 : null,
-        firstByteSeconds: last?.firstByteAt ? (last.firstByteAt - t0) / 1000 : null,
-        tracker: spec.mode === "cs" ? null : tracker,
-      };
-    });
-
-    // the server's upload: the proxy (cs, hybrid) or the seed's own counter (p2p)
-    const serverSeries: [number, number][] =
-      spec.mode === "p2p" ? [[t0, 0], ...seedSamples.filter((s) => s.t >= t0).map((s) => [s.t, s.uploaded] as [number, number])] : proxyStats.servedSamples;
-    const seedAtStart = spec.mode === "p2p" ? (seedSamples.filter((s) => s.t < t0).pop()?.uploaded ?? 0) : 0;
-    const serverSeriesFromZero = serverSeries.map(([t, b]) => [t, b - (t === t0 ? 0 : seedAtStart)] as [number, number]);
-    const server = checkCap(serverSeriesFromZero, serverBytesPerSecond);
-    if (!server.ok) problems.push(`server exceeded u_s by ${server.worstExcessBytes.toFixed(0)} B`);
-    const serverBytes = spec.mode === "p2p" ? Math.max(0, (seedSamples[seedSamples.length - 1]?.uploaded ?? 0) - seedAtStart) : Object.values(proxyStats.servedByPeer).reduce((a, b) => a + b, 0);
-    const peerBytes = peerRecords.reduce((a, p) => a + p.fromPeersBytes, 0);
-
-    // diversity over time from the leechers' bitfields, on a common clock
-    const diversity: DiversitySample[] = [];
-    let survivingAfterOneCopy: number | null = null;
-    if (spec.mode !== "cs" && distributionSeconds !== null) {
-      const cursor = new Array(spec.peers).fill(0);
-      let serverCursor = 0;
-      for (let t = t0; t <= t0 + distributionSeconds * 1000 + sampleMs; t += sampleMs) {
-        const latest = samples.map((list, i) => {
-          while (cursor[i]! + 1 < list.length && list[cursor[i]! + 1]!.t <= t) cursor[i]!++;
-          const s = list[cursor[i]!];
-          return s && s.t <= t ? s.have : "";
-        });
-        const d = diversityOf(latest, pieces);
-        diversity.push({ t: (t - t0) / 1000, ...d });
-        while (serverCursor + 1 < serverSeriesFromZero.length && serverSeriesFromZero[serverCursor + 1]![0] <= t) serverCursor++;
-        if (survivingAfterOneCopy === null && (serverSeriesFromZero[serverCursor]?.[1] ?? 0) >= spec.fileBytes) survivingAfterOneCopy = d.distinct;
-      }
-    }
-
-    if (distributionSeconds !== null && distributionSeconds < bound) problems.push(`beat its bound: ${distributionSeconds.toFixed(3)} s < ${bound.toFixed(3)} s`);
-    const trackerPeers = Object.values(proxyStats.trackerByPeer);
-    const tails = peerRecords.map((p) => p.tailSeconds).filter((t): t is number => t !== null);
-    record = {
-      kind: "real",
-      mode: spec.mode,
-      strategy: spec.strategy,
-      peers: spec.peers,
-      repeat: spec.repeat,
-      fileBytes: spec.fileBytes,
-      pieceBytes: spec.pieceBytes,
-      pieces,
-      serverUpBits: spec.serverUp,
-      peerUpBits: spec.peerUp,
-      peerDownBits: spec.peerDown,
-      distributionSeconds,
-      dcs: clientServerBound(capacities),
-      dp2p: peerToPeerBound(capacities),
-      bound,
-      ratio: distributionSeconds === null ? null : distributionSeconds / bound,
-      serverBytes,
-      peerBytes,
-      trackerMessagesPerPeer: trackerPeers.length ? trackerPeers.reduce((a, p) => a + p.messagesIn + p.messagesOut, 0) / trackerPeers.length : null,
-      trackerBytesPerPeer: trackerPeers.length ? trackerPeers.reduce((a, p) => a + p.bytesIn + p.bytesOut, 0) / trackerPeers.length : null,
-      directoryLatencyMs,
-      diversity,
-      survivingAfterOneCopy,
-      maxServerRate: server.maxRate,
-      maxTailSeconds: tails.length ? Math.max(...tails) : null,
-      valid: problems.length === 0,
-      problems,
-      peerRecords,
-    };
+    const record: RunRecord = buildRecord({ spec, runId, t0, tEnd, bound, pieces, capacities, timedOut, timeoutSeconds, errors, problems, samples, doneAt, seedSamples, proxyStats, directoryLatencyMs, machine, sampleMs, trackerOf: (i) => proxyStats.trackerByPeer[ctx.pool.peerIdOf(i)] ?? null });
     return record;
   } finally {
     for (const off of unsubscribe) off();

@@ -2,6 +2,7 @@
 // Layer: client/lab, pure TypeScript.
 import { clientServerBound as clientServerBoundOf, peerToPeerBound as peerToPeerBoundOf, type Mode } from "./bounds";
 import type { CpuMeasure, CpuSample } from "./machine";
+import { usefulUtilisation } from "./measures";
 import type { SimResult, Strategy } from "./simulator";
 
 export type TrackerTraffic = { messagesIn: number; bytesIn: number; messagesOut: number; bytesOut: number };
@@ -249,8 +250,13 @@ export function toCsv(records: readonly RunRecord[]): string {
 export function recordFromSimulation(result: SimResult, repeat = 0): RunRecord {
   const c = result.config;
   const capacities = { fileBits: c.fileBits, serverUp: c.serverUp, peerUp: c.peerUp, peerDown: c.peerDown, peers: c.peers };
+  const meanPeerUp = typeof c.peerUp === "number" ? c.peerUp : c.peerUp.reduce((a, b) => a + b, 0) / c.peerUp.length;
   const finite = Number.isFinite(result.distributionSeconds);
   const tails = result.tailSeconds.filter((t) => Number.isFinite(t));
+  const T = finite ? result.distributionSeconds : null;
+  // useful bits over time: copies held by the leechers (mean copies × pieces × piece size)
+  const useful = result.coverage.map((s) => [s.t, (s.meanCopies * result.pieces * c.pieceBits) / 8] as [number, number]);
+  const firstByte = c.mode === "cs" ? c.startupSeconds + c.requestSeconds : c.startupSeconds + (c.mode === "p2p" ? c.connectSeconds : c.requestSeconds);
   return {
     kind: "sim",
     mode: c.mode,
@@ -261,19 +267,19 @@ export function recordFromSimulation(result: SimResult, repeat = 0): RunRecord {
     pieceBytes: c.pieceBits / 8,
     pieces: result.pieces,
     serverUpBits: c.serverUp,
-    peerUpBits: c.peerUp,
+    peerUpBits: meanPeerUp,
     peerDownBits: c.peerDown,
-    distributionSeconds: finite ? result.distributionSeconds : null,
+    distributionSeconds: T,
     dcs: clientServerBoundOf(capacities),
     dp2p: peerToPeerBoundOf(capacities),
     bound: result.bound,
-    ratio: finite ? result.distributionSeconds / result.bound : null,
+    ratio: T === null ? null : T / result.bound,
     serverBytes: result.serverUpBits / 8,
     peerBytes: result.peersUpBits / 8,
     trackerMessagesPerPeer: null,
     trackerBytesPerPeer: null,
     directoryLatencyMs: null,
-    diversity: result.coverage.map((s) => ({ t: s.t, distinct: s.distinct, minCopies: s.minCopies })),
+    diversity: result.coverage.map((s) => ({ t: s.t, distinct: s.distinct, minCopies: s.minCopies, meanCopies: s.meanCopies, maxCopies: s.maxCopies })),
     survivingAfterOneCopy: result.survivingAfterOneCopy,
     maxServerRate: 0,
     maxTailSeconds: tails.length ? Math.max(...tails) : null,
@@ -285,7 +291,7 @@ export function recordFromSimulation(result: SimResult, repeat = 0): RunRecord {
           completionSeconds: Number.isFinite(t) ? t : null,
           fromServerBytes: result.fromServerBits[i]! / 8,
           fromPeersBytes: result.fromPeersBits[i]! / 8,
-          uploadedBytes: 0,
+          uploadedBytes: result.uploadedBits[i]! / 8,
           maxUploadRate: 0,
           maxDownloadRate: 0,
           tailSeconds: Number.isFinite(result.tailSeconds[i]!) ? result.tailSeconds[i]! : null,
@@ -293,5 +299,12 @@ export function recordFromSimulation(result: SimResult, repeat = 0): RunRecord {
           tracker: null,
         }))
       : [],
+    startupSeconds: firstByte,
+    transferSeconds: T === null ? null : T - firstByte,
+    utilisation: usefulUtilisation(useful, firstByte, (c.peers * c.fileBits) / 8, result.bound),
+    redundantShare: result.redundantBits / (c.peers * c.fileBits),
+    oneCopySeconds: result.oneCopySeconds,
+    serverUtilisation: T === null ? null : result.serverUpBits / (c.serverUp * T),
+    peerUtilisation: T === null || c.mode === "cs" || meanPeerUp === 0 ? null : result.peersUpBits / (c.peers * meanPeerUp * T),
   };
 }

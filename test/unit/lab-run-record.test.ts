@@ -5,7 +5,8 @@ import { peerToPeerBound } from "../../client/lab/bounds";
 import type { CpuMeasure } from "../../client/lab/machine";
 import type { PeerSample } from "../../client/lab/peer-messages";
 import type { RealRunSpec } from "../../client/lab/real-run";
-import { buildRecord, firstReach, median, usefulUtilisation, type RunObservations } from "../../client/lab/run-record";
+import { firstReach, median, usefulUtilisation } from "../../client/lab/measures";
+import { buildRecord, type RunObservations } from "../../client/lab/run-record";
 
 describe("helpers", () => {
   it("median of odd and even counts", () => {

@@ -1,9 +1,16 @@
-// report.md from the lab's records: goals, tables, simulator validation, rarest vs sequential, the tail.
+// report.md from the lab's records: goals, medians and spread per point, the runs that are not results (CPU-
+// limited, invalid) with their reasons, where the time goes (start-up, utilisation, cap waits, redundancy,
+// tail), the machine, simulator vs real, the textbook case, rarest vs sequential and the endgame question.
 // Layer: client/lab, pure TypeScript.
-import { redundantBytes, type RunRecord } from "./records";
 import { formatBytes } from "../lib/index";
 import type { LabEnvironment } from "./environment";
+import type { RunRecord } from "./records";
+import { checkGoals, isResult, medianOf, points, seriesLabel, spread, type Point } from "./summary";
 import { formatRate } from "./units";
+
+export { checkGoals } from "./summary";
+export type { GoalCheck } from "./summary";
+export type { LabEnvironment } from "./environment";
 
 export type LabSettings = {
   fileBytes: number;
@@ -19,76 +26,40 @@ export type LabSettings = {
   simulateOnly: boolean;
   simPeers: number[];
   announceIntervalSeconds: number | null;
+  /** Leechers per peer host process and the hosts' niceness (issue 13). */
+  perHost?: number;
+  nice?: number;
 };
 
-export type { LabEnvironment } from "./environment";
+/** Endgame and hot-swap rules compared in the simulator (p2p, rarest) at the lab's settings, median of seeds. */
+export type EndgameComparison = {
+  peers: number;
+  withoutSeconds: number | null;
+  withSeconds: number | null;
+  maxTailWithout: number | null;
+  maxTailWith: number | null;
+  /** Added by issue 13: redundant share without and with, and webtorrent's hot-swap turned off. */
+  redundantWithout?: number | null;
+  redundantWith?: number | null;
+  noHotswapSeconds?: number | null;
+  redundantNoHotswap?: number | null;
+  maxTailNoHotswap?: number | null;
+};
 
-export type GoalCheck = { goal: string; met: boolean | null; detail: string };
-
-/** Endgame on vs off in the simulator (p2p, rarest), to see whether adding one would pay. */
-export type EndgameComparison = { peers: number; withoutSeconds: number | null; withSeconds: number | null; maxTailWithout: number | null; maxTailWith: number | null };
+/** The textbook case (F/u = 1 h, u_s = 10u, d unlimited) in the simulator. */
+export type TextbookRow = { peers: number; pieces: number; seconds: number | null; bound: number; ratio: number | null; redundant: number };
 
 const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits));
-const label = (r: RunRecord) => (r.mode === "cs" ? "cs" : `${r.mode}/${r.strategy}`);
-
-function mean(values: number[]): number | null {
-  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-}
-
-/** Mean distribution time of the valid runs of one (kind, mode, strategy, N). */
-export function meanTime(records: readonly RunRecord[], kind: "real" | "sim", mode: string, strategy: string | null, peers: number): number | null {
-  const times = records
-    .filter((r) => r.kind === kind && r.mode === mode && (strategy === null || r.mode === "cs" || r.strategy === strategy) && r.peers === peers && r.valid)
-    .map((r) => r.distributionSeconds)
-    .filter((t): t is number => t !== null);
-  return mean(times);
-}
-
-export function checkGoals(records: readonly RunRecord[], kind: "real" | "sim" = "real"): GoalCheck[] {
-  const runs = records.filter((r) => r.kind === kind);
-  const goals: GoalCheck[] = [];
-  const p2p = runs.filter((r) => r.mode === "p2p" && r.strategy === "rarest" && r.valid && r.ratio !== null);
-  const target = p2p.some((r) => r.peers === 16) ? 16 : Math.max(0, ...p2p.map((r) => r.peers));
-  const atTarget = p2p.filter((r) => r.peers === target);
-  const ratio = mean(atTarget.map((r) => r.ratio!));
-  goals.push({
-    goal: `p2p (rarest) within 1.3× of d_p2p at N = ${target || 16}`,
-    met: ratio === null ? null : ratio <= 1.3,
-    detail: ratio === null ? "no valid p2p rarest run" : `measured/bound = ${ratio.toFixed(3)} (mean of ${atTarget.length})`,
-  });
-  const beaten = runs.filter((r) => r.distributionSeconds !== null && r.distributionSeconds < r.bound);
-  const invalid = runs.filter((r) => !r.valid);
-  goals.push({
-    goal: "every point ≥ its bound (and every cap held)",
-    met: beaten.length === 0 && invalid.length === 0,
-    detail: `${runs.length - invalid.length} of ${runs.length} runs valid; ${beaten.length} beat their bound${invalid.length ? `; invalid: ${invalid.map((r) => `${label(r)} N=${r.peers}: ${r.problems.join(", ")}`).join(" | ")}` : ""}`,
-  });
-  const ns = [...new Set(runs.filter((r) => r.mode === "hybrid").map((r) => r.peers))].sort((a, b) => a - b);
-  const worse: string[] = [];
-  let compared = 0;
-  for (const n of ns) {
-    const hybrid = meanTime(runs, kind, "hybrid", "rarest", n);
-    const cs = meanTime(runs, kind, "cs", null, n);
-    const p2pTime = meanTime(runs, kind, "p2p", "rarest", n);
-    const others = [cs, p2pTime].filter((t): t is number => t !== null);
-    if (hybrid === null || others.length === 0) continue;
-    compared++;
-    const best = Math.min(...others);
-    if (hybrid > best) worse.push(`N=${n}: ${hybrid.toFixed(2)} s vs ${best.toFixed(2)} s (+${(((hybrid - best) / best) * 100).toFixed(0)}%)`);
-  }
-  goals.push({
-    goal: "hybrid (rarest) never worse than the better of cs and p2p",
-    met: compared === 0 ? null : worse.length === 0,
-    detail: compared === 0 ? "no hybrid runs to compare" : worse.length === 0 ? `holds at all ${compared} N` : `worse at ${worse.join("; ")}`,
-  });
-  return goals;
-}
+const pct = (v: number | null | undefined, digits = 0) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : `${(v * 100).toFixed(digits)}%`);
+const spreadText = (s: { median: number; min: number; max: number; n: number } | null, digits = 2, suffix = "") =>
+  s === null ? "–" : s.n === 1 ? `${s.median.toFixed(digits)}${suffix}` : `${s.median.toFixed(digits)}${suffix} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
 export function renderReport(input: {
   settings: LabSettings;
   environment: LabEnvironment;
   records: readonly RunRecord[];
   endgame: EndgameComparison[];
+  textbook?: TextbookRow[];
   plots: string[];
 }): string {
   const { settings: s, environment: e, records } = input;
@@ -100,121 +71,300 @@ export function renderReport(input: {
     for (const row of rows) lines.push(`| ${row.join(" | ")} |`);
     lines.push("");
   };
+  const plot = (name: string, caption: string) => {
+    if (input.plots.includes(`${name}.png`)) lines.push(`![${caption}](${name}.png)`, "");
+  };
 
   lines.push("# edgeswarm lab report", "");
   lines.push(
     `File ${formatBytes(s.fileBytes, { trimZeros: true })} in ${formatBytes(s.pieceBytes, { trimZeros: true })} pieces; server upload u_s = ${formatRate(s.serverUp)}, ` +
       `peer upload u = ${formatRate(s.peerUp)}, peer download d = ${formatRate(s.peerDown)}. ` +
-      (s.simulateOnly ? `Simulation only, N = ${s.simPeers.join(", ")}.` : `Real peers N = ${s.peers.join(", ")}; modes ${s.modes.join(", ")}; strategies ${s.strategies.join(", ")}; ${s.repeat} repeat(s).`),
+      (s.simulateOnly
+        ? `Simulation only, N = ${s.simPeers.join(", ")}.`
+        : `Real peers N = ${s.peers.join(", ")}; modes ${s.modes.join(", ")}; strategies ${s.strategies.join(", ")}; ${s.repeat} repeat(s) per point` +
+          (s.perHost ? `; ${s.perHost} leechers per peer host process (nice ${s.nice ?? 0}), the seed in its own` : "") +
+          "."),
     "",
     `Ran ${e.startedAt} for ${e.durationSeconds.toFixed(0)} s on Node ${e.node}, ${e.cpus} CPUs (${e.platform}); load average at the end ${e.loadAverage.map((l) => l.toFixed(2)).join(" / ")}. ` +
       `Central server: ${s.server}${s.announceIntervalSeconds ? `, tracker announce interval ${s.announceIntervalSeconds} s` : ""}.`,
     "",
   );
+  if (real.length > 0) {
+    lines.push(
+      "A run is a **result** when every cap held (bytes since the start ≤ cap·t + burst, checked sample by sample), it did not beat its bound, " +
+        "and the machine kept up: no lab process's event-loop delay p99 above the 50 ms pacing granularity and the whole machine below 80% of cores × wall time. " +
+        "Invalid and CPU-limited runs are listed apart with their reasons and never enter medians, goals or the simulator's error.",
+      "",
+    );
+  }
 
   const kind = real.length > 0 ? "real" : "sim";
   lines.push(`## Goals (${kind === "real" ? "real peers" : "simulator"})`, "");
   table(
-    ["goal", "met", "detail"],
+    ["goal", "met", "measured"],
     checkGoals(records, kind).map((g) => [g.goal, g.met === null ? "n/a" : g.met ? "yes" : "**no**", g.detail]),
   );
 
+  if (real.length > 0) renderReal(real, lines, table, s);
+  plot("time-vs-peers", "distribution time vs N");
   if (real.length > 0) {
-    lines.push("## Distribution time, real peers", "");
-    lines.push("Time = start of the leechers → last leecher holding the whole file. Bound = d_cs for cs, d_p2p for p2p and hybrid. Server/peer MiB = payload uploaded by the server (HTTP, web seed or the p2p seed) and by the leechers; redundant = payload received beyond the N·F needed (duplicate blocks), as a share of N·F. Tracker = WebSocket messages and bytes per peer through the tracker, both directions. Directory = one `GET /api/search` during the run.", "");
-    table(
-      ["mode", "N", "rep", "time (s)", "bound (s)", "ratio", "server MiB", "peer MiB", "redundant", "tracker msgs/peer", "tracker B/peer", "directory ms", "sim (s)", "sim err", "valid"],
-      real.map((r) => [
-        label(r),
-        r.peers,
-        r.repeat,
-        fmt(r.distributionSeconds),
-        fmt(r.bound),
-        fmt(r.ratio, 3),
-        fmt(r.serverBytes / 2 ** 20),
-        fmt(r.peerBytes / 2 ** 20),
-        redundantBytes(r) === null ? "–" : `${((redundantBytes(r)! / (r.peers * r.fileBytes)) * 100).toFixed(0)}%`,
-        fmt(r.trackerMessagesPerPeer, 1),
-        fmt(r.trackerBytesPerPeer, 0),
-        fmt(r.directoryLatencyMs, 1),
-        fmt(r.simulatedSeconds),
-        r.simError === null || r.simError === undefined ? "–" : `${(r.simError * 100).toFixed(1)}%`,
-        r.valid ? "yes" : `**no**: ${r.problems.join("; ")}`,
-      ]),
-    );
-    const errors = real.map((r) => r.simError).filter((x): x is number => x !== null && x !== undefined && Number.isFinite(x));
-    if (errors.length > 0) {
-      const mae = errors.reduce((a, b) => a + Math.abs(b), 0) / errors.length;
-      const within = errors.filter((x) => Math.abs(x) <= 0.1).length;
-      lines.push("## Simulator vs real", "");
-      lines.push(
-        `Each real run was simulated with the same F, piece size, u_s, u, d and N, and with the run's measured start-up (median time to the first payload byte) as the simulator's connection delay. ` +
-          `Mean absolute error ${(mae * 100).toFixed(1)}%; ${within} of ${errors.length} runs within 10% (goal: within 10%).`,
-        "",
-      );
-      const byMode = new Map<string, number[]>();
-      for (const r of real) if (r.simError !== null && r.simError !== undefined) byMode.set(label(r), [...(byMode.get(label(r)) ?? []), r.simError]);
-      table(
-        ["mode", "runs", "mean error", "mean |error|"],
-        [...byMode].map(([m, xs]) => [m, xs.length, `${((mean(xs) ?? 0) * 100).toFixed(1)}%`, `${((mean(xs.map(Math.abs)) ?? 0) * 100).toFixed(1)}%`]),
-      );
-    }
+    plot("where-time-goes", "where the time goes");
+    plot("cpu", "CPU over time");
   }
 
   if (sim.length > 0) {
     lines.push("## Simulated swarm", "");
-    lines.push("The piece-level simulator (client/lab/simulator.ts) for N past what one machine runs: same capacities, webtorrent's selection and choking rules.", "");
+    lines.push(
+      "The block-level simulator (client/lab/simulator.ts: webtorrent's 16 KiB requests and pipelines, rarest-first or sequential, rechoke and optimistic unchoke, hot-swap, HAVE delay, the web seed's request window) for N past what one machine runs, at the same capacities, with the start-up measured in the real runs (or 0.5 s).",
+      "",
+    );
     const ns = [...new Set(sim.map((r) => r.peers))].sort((a, b) => a - b);
-    const series = [...new Set(sim.map(label))];
+    const series = [...new Set(sim.map(seriesLabel))];
     table(
-      ["N", "d_cs (s)", "d_p2p (s)", ...series.map((x) => `${x} (s)`)],
+      ["N", "d_cs (s)", "d_p2p (s)", ...series.map((x) => `${x} (s)`), "p2p/rarest redundant"],
       ns.map((n) => {
         const any = sim.find((r) => r.peers === n)!;
+        const rarest = sim.find((q) => q.peers === n && seriesLabel(q) === "p2p/rarest");
         return [
           n,
           fmt(any.dcs),
           fmt(any.dp2p),
           ...series.map((x) => {
-            const r = sim.find((q) => q.peers === n && label(q) === x && q.repeat === 0);
+            const r = sim.find((q) => q.peers === n && seriesLabel(q) === x && q.repeat === 0);
             return r ? `${fmt(r.distributionSeconds)}${r.ratio !== null ? ` (${r.ratio.toFixed(2)}×)` : ""}` : "–";
           }),
+          pct(rarest?.redundantShare, 1),
         ];
       }),
     );
+    plot("time-vs-peers-simulated", "simulated distribution time vs N");
   }
 
-  const diversityRuns = records.filter((r) => r.mode !== "cs" && r.repeat === 0 && (r.kind === "real" || r.peers <= 1000));
-  if (diversityRuns.length > 0) {
-    lines.push("## Rarest-first vs sequential", "");
-    lines.push("Surviving pieces = pieces some leecher held when the server (p2p seed or web seed) had uploaded exactly one copy of the file: what the swarm keeps if the server leaves then. Tail = time from 95% of the pieces to the last one (webtorrent has no endgame mode).", "");
-    table(
-      ["kind", "mode", "strategy", "N", "surviving pieces", "of", "max tail (s)", "time (s)"],
-      diversityRuns
-        .filter((r) => r.peers > 1)
-        .map((r) => [r.kind, r.mode, r.strategy, r.peers, r.survivingAfterOneCopy ?? "–", r.pieces, fmt(r.maxTailSeconds), fmt(r.distributionSeconds)]),
+  if (input.textbook && input.textbook.length > 0) {
+    lines.push("## The textbook case", "");
+    lines.push(
+      "Kurose & Ross's example scaled to webtorrent's rules: F/u = 1 hour, u_s = 10u, downloads unlimited, p2p with rarest-first, one block per piece. Timers (5 s announces, 10 s rechokes) are small against the hour, so what remains is the protocol's piece granularity: with enough pieces the swarm approaches d_p2p.",
+      "",
     );
+    table(
+      ["N", "pieces", "d_p2p (h)", "simulated (h)", "ratio", "redundant"],
+      input.textbook.map((t) => [t.peers, t.pieces, fmt(t.bound / 3600, 3), fmt(t.seconds === null ? null : t.seconds / 3600, 3), fmt(t.ratio, 3), pct(t.redundant, 1)]),
+    );
+  }
+
+  const diversityRuns = records.filter((r) => r.mode === "p2p" && r.repeat === 0 && (r.kind === "real" || r.peers <= 1000) && r.peers > 1);
+  if (diversityRuns.length > 0) {
+    lines.push("## Rarest-first vs sequential: the transient state", "");
+    lines.push(
+      "Legout et al.'s transient state: the time until the seed has uploaded one full copy, and how many distinct pieces the leechers hold then — what survives if the seed leaves at that moment. Copies per piece over time (min/mean/max) are in the plot below.",
+      "",
+    );
+    const pts = points(records.filter((r) => r.mode === "p2p" && r.peers > 1));
+    table(
+      ["kind", "strategy", "N", "one copy sent at (s)", "pieces surviving", "of", "max tail (s)", "time (s)"],
+      pts.map((p) => {
+        const pool = p.results.length > 0 ? p.results : p.runs;
+        return [
+          p.kind,
+          p.strategy,
+          p.peers,
+          fmt(median(pool.map((r) => r.oneCopySeconds))),
+          fmt(median(pool.map((r) => r.survivingAfterOneCopy)), 0),
+          pool[0]!.pieces,
+          fmt(median(pool.map((r) => r.maxTailSeconds))),
+          spreadText(p.time),
+        ];
+      }),
+    );
+    plot("piece-copies", "copies per piece over time");
   }
 
   if (input.endgame.length > 0) {
     lines.push("## Endgame: would it pay?", "");
-    lines.push("Simulated p2p (rarest) with and without an endgame (once every missing piece is in flight, request it from a second peer too; the first copy wins).", "");
+    lines.push(
+      "webtorrent has no endgame (its line is commented out) but hot-swaps: a wire that cannot fill its pipeline takes blocks reserved by a wire under 3 blocks/s and at most half as fast; the slow wire's requests stay queued, so those blocks may arrive twice. " +
+        "Simulated here at the lab's settings (median of 3 seeds): webtorrent as is, with an endgame added (once no block is left to request, ask a second wire for each missing block; the first copy wins), and without hot-swap.",
+      "",
+    );
     table(
-      ["N", "without (s)", "with (s)", "gain", "max tail without (s)", "max tail with (s)"],
+      ["N", "webtorrent (s)", "tail (s)", "redundant", "+ endgame (s)", "tail (s)", "redundant", "no hot-swap (s)", "tail (s)", "redundant"],
       input.endgame.map((g) => [
         g.peers,
         fmt(g.withoutSeconds),
-        fmt(g.withSeconds),
-        g.withoutSeconds && g.withSeconds ? `${(((g.withoutSeconds - g.withSeconds) / g.withoutSeconds) * 100).toFixed(1)}%` : "–",
         fmt(g.maxTailWithout),
+        pct(g.redundantWithout, 1),
+        fmt(g.withSeconds),
         fmt(g.maxTailWith),
+        pct(g.redundantWith, 1),
+        fmt(g.noHotswapSeconds),
+        fmt(g.maxTailNoHotswap),
+        pct(g.redundantNoHotswap, 1),
       ]),
     );
+    if (real.length > 0) {
+      const tails = points(real.filter((r) => r.mode !== "cs" && r.peers > 1)).filter((p) => p.results.length > 0);
+      lines.push("Measured tails (95% → 100% of the pieces, the slowest leecher) in the real results:", "");
+      table(
+        ["series", "N", "max tail (s)", "share of the run", "redundant"],
+        tails.map((p) => [p.series, p.peers, fmt(medianOf(p, (r) => r.maxTailSeconds)), pct(medianOf(p, (r) => (r.maxTailSeconds ?? 0) / (r.distributionSeconds ?? Infinity))), pct(medianOf(p, (r) => r.redundantShare), 1)]),
+      );
+    }
   }
 
   if (input.plots.length > 0) {
-    lines.push("## Plots", "");
-    for (const p of input.plots.filter((p) => p.endsWith(".png"))) lines.push(`![${p}](${p})`, "");
+    lines.push("## More plots", "");
+    for (const [name, caption] of [
+      ["completion-cdf", "completion CDF"],
+      ["server-vs-peer-bytes", "who uploaded"],
+    ] as const)
+      plot(name, caption);
   }
-  lines.push("Reproduce: `npm run lab` (see `npm run lab -- --help`); raw data in results.json and results.csv.", "");
+  lines.push("Reproduce: `npm run lab` (see `npm run lab -- --help`); raw data in results.json and results.csv; re-render with `npm run lab -- --from results.json --out DIR`.", "");
   return lines.join("\n");
 }
+
+function median(values: readonly (number | null | undefined)[]): number | null {
+  const s = spread(values.filter((v): v is number => v !== null && v !== undefined));
+  return s ? s.median : null;
+}
+
+function renderReal(real: RunRecord[], lines: string[], table: (head: string[], rows: (string | number)[][]) => void, s: LabSettings): void {
+  const pts = points(real);
+  const ns = [...new Set(pts.map((p) => p.peers))].sort((a, b) => a - b);
+  const seriesNames = [...new Set(pts.map((p) => p.series))];
+  const at = (series: string, n: number) => pts.find((p) => p.series === series && p.peers === n);
+
+  lines.push("## Distribution time, real peers", "");
+  lines.push(
+    `Time = start of the leechers → last leecher holding the whole file: median over the results (min–max), and measured/bound (d_cs for cs, d_p2p otherwise). ${s.repeat} repeat(s) per point; a point with fewer results lost runs to the lists below.`,
+    "",
+  );
+  table(
+    ["N", "d_cs (s)", "d_p2p (s)", ...seriesNames.map((x) => `${x} (s)`), ...seriesNames.map((x) => `${x} ×bound`)],
+    ns.map((n) => {
+      const any = pts.find((p) => p.peers === n)!.runs[0]!;
+      return [
+        n,
+        fmt(any.dcs),
+        fmt(any.dp2p),
+        ...seriesNames.map((x) => {
+          const p = at(x, n);
+          return p ? `${spreadText(p.time)}${p.results.length < p.runs.length ? ` [${p.results.length}/${p.runs.length}]` : ""}` : "–";
+        }),
+        ...seriesNames.map((x) => spreadText(at(x, n)?.ratio ?? null, 3, "×")),
+      ];
+    }),
+  );
+
+  const notResults = real.filter((r) => !isResult(r));
+  lines.push("## Runs that are not results", "");
+  if (notResults.length === 0) lines.push("None: every run held its caps, respected its bound and ran on a machine that kept up.", "");
+  else
+    table(
+      ["series", "N", "rep", "time (s)", "why"],
+      notResults.map((r) => [
+        seriesLabel(r),
+        r.peers,
+        r.repeat,
+        fmt(r.distributionSeconds),
+        [...(r.valid ? [] : [`invalid: ${r.problems.join("; ")}`]), ...(r.cpuLimited ? [`CPU-limited: ${(r.cpuReasons ?? []).join("; ")}`] : [])].join(" — "),
+      ]),
+    );
+
+  lines.push("## Where the time goes", "");
+  lines.push(
+    "Medians over each point's results. Start-up = time to a leecher's first payload byte (client, tracker, WebRTC or HTTP set-up), transfer = the rest. " +
+      "Utilisation = useful bytes delivered (pieces verified) between the first byte and 90% of N·F, over what a run at its bound delivers in that time (N·F/bound per second). " +
+      "Server and peer columns: upload over cap × run time, and the share of the run the cap had data waiting and no tokens (the cap binding; the rest of the time nothing was asked of it). " +
+      "Redundant = payload received beyond N·F (blocks received twice). Tail = 95% → 100% of the pieces, slowest leecher.",
+    "",
+  );
+  table(
+    ["series", "N", "start-up (s)", "transfer (s)", "utilisation", "server up / u_s·T", "server cap waiting", "peer up / u·T", "peer cap waiting", "redundant", "tail (s)"],
+    pts
+      .filter((p) => p.results.length > 0)
+      .map((p) => [
+        p.series,
+        p.peers,
+        fmt(medianOf(p, (r) => r.startupSeconds)),
+        fmt(medianOf(p, (r) => r.transferSeconds)),
+        pct(medianOf(p, (r) => r.utilisation)),
+        pct(medianOf(p, (r) => r.serverUtilisation)),
+        pct(medianOf(p, (r) => r.serverWaitShare)),
+        pct(medianOf(p, (r) => r.peerUtilisation)),
+        pct(medianOf(p, (r) => waitMean(r))),
+        pct(medianOf(p, (r) => r.redundantShare), 1),
+        fmt(medianOf(p, (r) => r.maxTailSeconds)),
+      ]),
+  );
+
+  lines.push("## The machine", "");
+  lines.push(
+    "CPU per process over each run (cores: CPU seconds per wall second), medians over all runs of a point (results or not); event-loop delay p99 is the worst lab process's. The whole machine includes every other job on it.",
+    "",
+  );
+  table(
+    ["series", "N", "machine busy", "lab processes", "runner + proxy", "worker", "seed host", "peer hosts (sum)", "worst event-loop p99 (ms)", "CPU-limited runs"],
+    pts.map((p) => {
+      const cpuOf = (role: (r: string) => boolean) => median(p.runs.map((r) => (r.cpu ? r.cpu.processes.filter((x) => role(x.role)).reduce((a, x) => a + x.cpuSeconds, 0) / Math.max(r.cpu.wallSeconds, 1e-9) : null)));
+      return [
+        p.series,
+        p.peers,
+        pct(median(p.runs.map((r) => r.cpu?.machineBusyShare ?? null))),
+        pct(median(p.runs.map((r) => r.cpu?.labBusyShare ?? null))),
+        fmt(cpuOf((x) => x === "runner + proxy")),
+        fmt(cpuOf((x) => x === "worker")),
+        fmt(cpuOf((x) => x === "seed host")),
+        fmt(cpuOf((x) => x.startsWith("peer host"))),
+        fmt(median(p.runs.map((r) => (r.cpu ? Math.max(0, ...r.cpu.processes.map((x) => x.eventLoopP99Ms ?? 0)) : null))), 0),
+        `${p.runs.filter((r) => r.cpuLimited).length}/${p.runs.length}`,
+      ];
+    }),
+  );
+
+  const withError = real.filter((r) => isResult(r) && r.simError !== null && r.simError !== undefined && Number.isFinite(r.simError));
+  if (withError.length > 0) {
+    const mae = withError.reduce((a, r) => a + Math.abs(r.simError!), 0) / withError.length;
+    lines.push("## Simulator vs real", "");
+    lines.push(
+      `Each result was simulated with the same F, pieces, u_s, u, d and N, and with its own measured start-up (median first byte), paid once per leecher. ` +
+        `Mean |error| ${pct(mae, 1)} over ${withError.length} results; ${withError.filter((r) => Math.abs(r.simError!) <= 0.1).length} within 10%.`,
+      "",
+    );
+    const bySeries = new Map<string, number[]>();
+    for (const r of withError) bySeries.set(seriesLabel(r), [...(bySeries.get(seriesLabel(r)) ?? []), r.simError!]);
+    table(
+      ["series", "results", "mean error", "mean |error|", "worst"],
+      [...bySeries].map(([m, xs]) => [m, xs.length, pct(xs.reduce((a, b) => a + b, 0) / xs.length, 1), pct(xs.reduce((a, b) => a + Math.abs(b), 0) / xs.length, 1), pct(xs.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0), 1)]),
+    );
+  }
+
+  lines.push("## Every run", "");
+  table(
+    ["series", "N", "rep", "time (s)", "ratio", "start-up (s)", "server MiB", "peer MiB", "redundant", "tracker msgs/peer", "directory ms", "sim (s)", "sim err", "result"],
+    real.map((r) => [
+      seriesLabel(r),
+      r.peers,
+      r.repeat,
+      fmt(r.distributionSeconds),
+      fmt(r.ratio, 3),
+      fmt(r.startupSeconds),
+      fmt(r.serverBytes / 2 ** 20),
+      fmt(r.peerBytes / 2 ** 20),
+      pct(r.redundantShare, 1),
+      fmt(r.trackerMessagesPerPeer, 1),
+      fmt(r.directoryLatencyMs, 0),
+      fmt(r.simulatedSeconds),
+      r.simError === null || r.simError === undefined ? "–" : pct(r.simError, 1),
+      isResult(r) ? "yes" : !r.valid ? "invalid" : "CPU-limited",
+    ]),
+  );
+}
+
+/** Mean share of the run the leechers' upload caps had data waiting. */
+function waitMean(r: RunRecord): number | null {
+  const xs = r.peerRecords.map((p) => p.upWaitShare).filter((x): x is number => x !== null && x !== undefined);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+}
+
+export type { Point };

@@ -79,3 +79,16 @@ export function bindingTerm(c: Capacities): "server" | "download" | "aggregate" 
   const terms = peerToPeerTerms(c);
   return (Object.keys(terms) as (keyof typeof terms)[]).reduce((a, b) => (terms[b] > terms[a] ? b : a));
 }
+
+/**
+ * Issue 14: a lower bound for the contributors alone when `freeRiders` of the N peers upload nothing — the
+ * p2p bound of a swarm of the N − k contributors with the server, max(F/u_s, F/d_min, (N − k)·F/(u_s + Σ
+ * contributors' u)). Free riders can only add load, so contributors cannot finish sooner; with no free rider
+ * it is d_p2p. (Peer rates given per peer: the free riders are the last k.)
+ */
+export function contributorBound(c: Capacities, freeRiders: number): number {
+  if (!Number.isInteger(freeRiders) || freeRiders < 0 || freeRiders >= c.peers) throw new RangeError("freeRiders must be an integer in [0, N)");
+  const keep = c.peers - freeRiders;
+  const cut = (v: number | readonly number[]) => (typeof v === "number" ? v : v.slice(0, keep));
+  return peerToPeerBound({ ...c, peers: keep, peerUp: cut(c.peerUp), peerDown: cut(c.peerDown) });
+}

@@ -1,19 +1,17 @@
 // `npm run lab`: central vs peer-driven distribution measured on real WebTorrent peers (separate Node
 // processes) against d_cs and d_p2p, plus the piece-level simulator past what one machine runs.
 // Writes results.json, results.csv, report.md and SVG/PNG plots. Layer: client/lab (Node entry point).
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { boundFor, type Mode } from "./bounds";
 import { labEnvironment } from "./environment";
 import { runSearchLabCommand } from "./discovery/search-lab";
-import { startOriginProxy, type OriginProxy } from "./origin-proxy";
+import { runIncentivesCommand } from "./incentives-lab";
 import { completionCdfSpec, cpuSpec, pieceCopiesSpec, serverVsPeerBytesSpec, timeVsPeersSpec, whereTimeGoesSpec, writePlot } from "./plots";
-import { PeerPool, runReal } from "./real-run";
+import { ANNOUNCE_INTERVAL_SECONDS, startRealLab } from "./real-lab";
+import { runReal } from "./real-run";
 import { recordFromSimulation, toCsv, type RunRecord } from "./records";
 import { median } from "./measures";
 import { checkGoals, renderReport, type EndgameComparison, type LabEnvironment, type LabSettings, type TextbookRow } from "./report";
@@ -45,12 +43,14 @@ const HELP = `npm run lab -- [options]
   --no-textbook       skip the textbook case (F/u = 1 h, u_s = 10u; N = 1000 takes a minute or two)
   --seed N            simulator PRNG seed (default 1)
   --from FILE         no runs: re-render report.md and the plots from a results.json into --out
+  --incentives        incentives instead (issue 14, part two): free riders at 0/10/30% of the leechers (real N = 10
+                      with --peers, the simulator at N = 10,100,1000 with --sim-peers) and the seed leaving after one
+                      copy, rarest vs sequential; writes incentives.json, report.md and plots into --out
   --search            finding content instead (issue 14): central index vs flooding vs supernodes vs Chord,
                       simulated (no server); writes search.json, search.csv, search.md and plots into --out
   --help
 `;
 
-const ANNOUNCE_INTERVAL_SECONDS = 5; // the local worker's: peers discover each other within a few seconds
 /** WebRTC connection set-up on loopback and one HTTP request through the proxy, as the simulator pays them. */
 const SIM_CONNECT_SECONDS = 0.2;
 const SIM_REQUEST_SECONDS = 0.02;
@@ -90,18 +90,13 @@ async function main(): Promise<number> {
       seed: { type: "string", default: "1" },
       from: { type: "string" },
       search: { type: "boolean", default: false },
+      incentives: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     allowPositionals: false,
   });
   if (values.help) {
     process.stdout.write(HELP);
-    return 0;
-  }
-  if (values.from) {
-    // re-render report and plots from a results.json (e.g. the committed docs/lab run)
-    const results = JSON.parse(await readFile(values.from, "utf8")) as LabResults;
-    await writeOutputs(path.resolve(values.out), results);
     return 0;
   }
   const modes = parseList(values.modes, (m) => {
@@ -122,6 +117,34 @@ async function main(): Promise<number> {
     return 0;
   }
   const peers = parseList(values.peers, positiveInt).sort((a, b) => a - b);
+  if (!values.incentives && values.from) {
+    // re-render report and plots from a results.json (e.g. the committed docs/lab run)
+    const results = JSON.parse(await readFile(values.from, "utf8")) as LabResults;
+    await writeOutputs(path.resolve(values.out), results);
+    return 0;
+  }
+  if (values.incentives) {
+    await runIncentivesCommand({
+      out: values.out,
+      simulateOnly: values.simulate,
+      realPeers: values.peers === "1,2,4,8,16" ? 10 : Math.max(...peers),
+      simPeers: values["sim-peers"] ? parseList(values["sim-peers"], positiveInt) : [10, 100, 1000],
+      fractions: [0, 0.1, 0.3],
+      repeat: positiveInt(values.repeat),
+      fileBytes: parseSize(values.size),
+      pieceBytes: parseSize(values.piece),
+      serverUp: parseRate(values["server-up"]),
+      peerUp: parseRate(values["peer-up"]),
+      peerDown: parseRate(values["peer-down"]),
+      perHost: positiveInt(values["per-host"]),
+      nice: Number(values.nice),
+      seed: positiveInt(values.seed),
+      server: values.server,
+      labKey: values["lab-key"],
+      from: values.from,
+    });
+    return 0;
+  }
   const fileBytes = parseSize(values.size);
   const pieceBytes = parseSize(values.piece);
   const serverUp = parseRate(values["server-up"]);
@@ -165,31 +188,10 @@ async function main(): Promise<number> {
 
   // ---- real runs
   if (!simulateOnly) {
-    let worker: LocalWorker | null = null;
-    let proxy: OriginProxy | null = null;
-    let pool: PeerPool | null = null;
-    const cleanup = async () => {
-      await pool?.close().catch(() => undefined);
-      await proxy?.close().catch(() => undefined);
-      await worker?.stop().catch(() => undefined);
-    };
-    const onSignal = () => void cleanup().finally(() => process.exit(130));
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    const workDir = path.join(os.tmpdir(), `edgeswarm-lab-${randomBytes(4).toString("hex")}`);
+    const lab = await startRealLab({ leechers: Math.max(...peers), seed: modes.includes("p2p"), perHost, nice, server: values.server, labKey: values["lab-key"], log });
+    server = lab.server;
+    const { pool, proxy, serverUrl, labKey, workDir, workerPgid } = lab.ctx;
     try {
-      let serverUrl = values.server;
-      let labKey = values["lab-key"] ?? process.env.LAB_KEY ?? "";
-      if (!serverUrl) {
-        labKey = randomBytes(16).toString("hex");
-        log("lab: starting the local worker…");
-        worker = await startLocalWorker({ vars: { LAB_KEY: labKey, ANNOUNCE_INTERVAL_SECONDS: String(ANNOUNCE_INTERVAL_SECONDS) } });
-        serverUrl = worker.httpUrl;
-        server = `local worker ${serverUrl} (wrangler dev / workerd)`;
-      }
-      proxy = await startOriginProxy({ upstream: serverUrl, rateBytesPerSecond: null });
-      pool = await PeerPool.start({ leechers: Math.max(...peers), seed: modes.includes("p2p"), perHost, nice });
-      log(`lab: ${pool.size} peers in ${pool.hosts.length} host processes (nice ${nice})`);
       const plan: { mode: Mode; strategy: Strategy; n: number; r: number }[] = [];
       for (let r = 0; r < repeat; r++) for (const n of peers) for (const mode of modes) for (const strategy of pairs(mode)) plan.push({ mode, strategy, n, r });
       const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: "lab {bar} {value}/{total} runs | {run}", hideCursor: true }, cliProgress.Presets.shades_classic) : null;
@@ -199,7 +201,7 @@ async function main(): Promise<number> {
         bar?.update(i, { run: name });
         const record = await runReal(
           { mode: step.mode, strategy: step.strategy, peers: step.n, repeat: step.r, fileBytes, serverUp, peerUp, peerDown, pieceBytes, webSeedPolicy: values["web-seed-policy"] },
-          { pool, proxy, serverUrl, labKey, workDir, workerPgid: worker?.pgid },
+          { pool, proxy, serverUrl, labKey, workDir, workerPgid },
         );
         if (!values["no-sim"]) {
           // the simulator with this run's measured start-up (median first byte), paid once per leecher
@@ -216,10 +218,7 @@ async function main(): Promise<number> {
       bar?.update(plan.length, { run: "done" });
       bar?.stop();
     } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      await cleanup();
-      await rm(workDir, { recursive: true, force: true });
+      await lab.close();
     }
   }
 

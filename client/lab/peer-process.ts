@@ -169,6 +169,9 @@ async function startTorrent(run: Current): Promise<void> {
   const torrent = client.add(parsed as never, { path: a.dir, strategy: a.strategy, maxWebConns: a.webSeedRequests ?? WEB_SEED_REQUESTS }) as LabTorrent;
   run.torrent = torrent;
   torrent.on("wire", (wire: Wire) => {
+    // a free rider keeps every peer choked (webtorrent unchokes on interest and at each rechoke), so nobody
+    // can request from it; an upload cap of 0 would instead stall its own requests and handshakes
+    if (a.freeRider) (wire as Wire & { unchoke(): void }).unchoke = () => undefined;
     const fromServer = wire.type === "webSeed" || (a.seedPeerId !== undefined && wire.peerId === a.seedPeerId);
     wire.on("download", (bytes: number) => {
       run.firstByteAt ??= now();

@@ -9,9 +9,9 @@ import { fileURLToPath } from "node:url";
 import createTorrent from "create-torrent";
 import { boundFor, type Mode } from "./bounds";
 import type { OriginProxy } from "./origin-proxy";
-import { EventLoopProbe, judgeCpu, machineJiffies, processGroupCpuSeconds, type CpuMeasure, type CpuSample, type ProcessMeasure } from "./machine";
+import { EventLoopProbe, machineJiffies, processGroupCpuSeconds, type CpuMeasure, type CpuSample, type ProcessMeasure } from "./machine";
 import type { HostMeasure, PeerAssignment, PeerSample, PeerToRunner, RunnerToPeer, SlotMessage } from "./peer-messages";
-import type { RunRecord } from "./records";
+import { diversityOf, piecesHeld, type RunRecord } from "./records";
 import { buildRecord } from "./run-record";
 import type { Strategy } from "./simulator";
 
@@ -178,6 +178,12 @@ export type RealRunSpec = {
   webSeedPolicy?: boolean;
   /** hybrid: parallel requests to the web seed (default peer-process.ts WEB_SEED_REQUESTS). */
   webSeedRequests?: number;
+  /** Issue 14: the last `freeRiders` leechers never unchoke anyone (they upload nothing). */
+  freeRiders?: number;
+  /** Issue 14 (Legout's transient state): p2p, the seed leaves once it has uploaded this many copies. */
+  seedLeavesAfterCopies?: number;
+  /** With the seed leaving: give up once no leecher gained a piece for this long (s, default 15). */
+  stallSeconds?: number;
 };
 
 export type RealRunContext = {
@@ -391,6 +397,7 @@ export async function runReal(spec: RealRunSpec, ctx: RealRunContext): Promise<R
     seedPeerId,
     webSeedPolicy: spec.webSeedPolicy,
     webSeedRequests: spec.webSeedRequests,
+    freeRider: role === "leecher" && slot >= spec.peers - (spec.freeRiders ?? 0),
     sampleMs,
   });
 
@@ -436,8 +443,14 @@ export async function runReal(spec: RealRunSpec, ctx: RealRunContext): Promise<R
     const directory = directoryLatency(ctx.serverUrl);
     let timedOut = false;
     let timeout: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([allDone, new Promise<void>((resolve) => (timeout = setTimeout(() => ((timedOut = true), resolve()), timeoutSeconds * 1000)))]);
+    const leave = spec.mode === "p2p" && spec.seedLeavesAfterCopies ? watchSeedDeparture(spec, ctx, seedSlot, runId, seedSamples, samples) : null;
+    await Promise.race([
+      allDone,
+      new Promise<void>((resolve) => (timeout = setTimeout(() => ((timedOut = true), resolve()), timeoutSeconds * 1000))),
+      ...(leave ? [leave.stalled] : []),
+    ]);
     clearTimeout(timeout);
+    leave?.stop();
     const tEnd = now();
     const directoryLatencyMs = await directory;
     const proxyStats = ctx.proxy.stats();
@@ -454,10 +467,68 @@ export async function runReal(spec: RealRunSpec, ctx: RealRunContext): Promise<R
       await seedStopped;
     }
 
-    const record: RunRecord = buildRecord({ spec, runId, t0, tEnd, bound, pieces, capacities, timedOut, timeoutSeconds, errors, problems, samples, doneAt, seedSamples, proxyStats, directoryLatencyMs, machine, sampleMs, trackerOf: (i) => proxyStats.trackerByPeer[ctx.pool.peerIdOf(i)] ?? null });
+    const departure = leave?.departure() ?? null;
+    const record: RunRecord = buildRecord({
+      spec,
+      runId,
+      t0,
+      tEnd,
+      bound,
+      pieces,
+      capacities,
+      // with the seed gone, not finishing is the outcome being measured, not a failed run
+      timedOut: timedOut && !departure,
+      timeoutSeconds,
+      errors,
+      problems,
+      samples,
+      doneAt,
+      seedSamples,
+      proxyStats,
+      directoryLatencyMs,
+      machine,
+      sampleMs,
+      trackerOf: (i) => proxyStats.trackerByPeer[ctx.pool.peerIdOf(i)] ?? null,
+      departure,
+    });
     return record;
   } finally {
     for (const off of unsubscribe) off();
     await rm(path.join(ctx.workDir, runId), { recursive: true, force: true });
   }
+}
+
+/**
+ * Legout's transient state, for real: stops the seed once its counter shows k copies uploaded, and resolves
+ * `stalled` once no leecher has gained a piece for `stallSeconds` after that (the swarm is stuck: some piece
+ * left with the seed).
+ */
+function watchSeedDeparture(spec: RealRunSpec, ctx: RealRunContext, seedSlot: number, runId: string, seedSamples: PeerSample[], samples: PeerSample[][]) {
+  let departedAt: number | null = null;
+  let surviving: number | null = null;
+  let lastProgress = now();
+  let lastHeld = -1;
+  let resolveStalled: () => void = () => undefined;
+  const stalled = new Promise<void>((resolve) => (resolveStalled = resolve));
+  const pieces = Math.ceil(spec.fileBytes / spec.pieceBytes);
+  const baseline = seedSamples.at(-1)?.uploaded ?? 0;
+  const timer = setInterval(() => {
+    const latest = samples.map((list) => list.at(-1)?.have ?? "");
+    const held = latest.reduce((a, h) => a + piecesHeld(h), 0);
+    if (held !== lastHeld) {
+      lastHeld = held;
+      lastProgress = now();
+    }
+    if (departedAt === null && (seedSamples.at(-1)?.uploaded ?? 0) - baseline >= spec.seedLeavesAfterCopies! * spec.fileBytes) {
+      departedAt = now();
+      surviving = diversityOf(latest, pieces).distinct;
+      ctx.pool.send(seedSlot, { type: "stop", slot: seedSlot, runId });
+    }
+    if (departedAt !== null && now() - lastProgress > (spec.stallSeconds ?? 15) * 1000) resolveStalled();
+  }, 250);
+  return {
+    stalled,
+    stop: () => clearInterval(timer),
+    departure: () => (departedAt === null ? null : { at: departedAt, surviving: surviving! }),
+  };
 }

@@ -25,6 +25,8 @@ export type PeerRecord = {
   /** Share of the run this peer's upload / download cap had data waiting and no tokens (null: no cap). */
   upWaitShare?: number | null;
   downWaitShare?: number | null;
+  /** Issue 14: this leecher uploads nothing (never unchokes). */
+  freeRider?: boolean;
 };
 
 /** Leechers' pieces at one moment: distinct pieces held, and copies per piece (min, mean, max). */
@@ -88,6 +90,16 @@ export type RunRecord = {
   cpuLimited?: boolean;
   cpuReasons?: string[];
   cpuSamples?: CpuSample[];
+  // ---- added by issue 14 (incentives)
+  /** Leechers that upload nothing, the contributors' own bound, and when the last contributor / free rider finished. */
+  freeRiders?: number;
+  contributorBound?: number;
+  contributorSeconds?: number | null;
+  freeRiderSeconds?: number | null;
+  /** The seed left after k copies: when, the distinct pieces among the leechers then, and how many finished. */
+  seedLeftSeconds?: number | null;
+  survivingAtDeparture?: number | null;
+  completedPeers?: number;
 };
 
 export const RATE_WINDOW_SECONDS = 2;

@@ -1,7 +1,7 @@
 // One real run's record from what was sampled during it: completion times, caps checked cumulatively, bytes
 // by source, pieces over time, the new measures (start-up apart from transfer, useful upload utilisation,
 // redundancy, Legout's transient state, cap waits) and the machine's verdict. Layer: client/lab, pure.
-import { clientServerBound, peerToPeerBound, type Capacities } from "./bounds";
+import { clientServerBound, contributorBound, peerToPeerBound, type Capacities } from "./bounds";
 import { judgeCpu, type CpuMeasure, type CpuSample } from "./machine";
 import type { PeerSample } from "./peer-messages";
 import type { ProxyStats, TrackerTraffic } from "./origin-proxy";
@@ -32,6 +32,8 @@ export type RunObservations = {
   machine: { measure: CpuMeasure; samples: CpuSample[] } | null;
   sampleMs: number;
   trackerOf: (leecher: number) => TrackerTraffic | null;
+  /** The seed left (epoch ms) with `surviving` distinct pieces among the leechers (issue 14). */
+  departure?: { at: number; surviving: number } | null;
 };
 
 export function buildRecord(o: RunObservations): RunRecord {
@@ -114,6 +116,10 @@ export function buildRecord(o: RunObservations): RunRecord {
   const verdict = o.machine ? judgeCpu(o.machine.measure) : null;
   const serverWaitMs = spec.mode === "p2p" ? (seedSamples[seedSamples.length - 1]?.upWaitMs ?? null) : (proxyStats.waitMs ?? null);
 
+  const freeRiders = spec.freeRiders ?? 0;
+  const contributors = completion.slice(0, spec.peers - freeRiders);
+  const riders = completion.slice(spec.peers - freeRiders);
+  const latest = (xs: (number | null)[]) => (xs.length > 0 && xs.every((c) => c !== null) ? Math.max(...(xs as number[])) : null);
   const record: RunRecord = {
     kind: "real",
     mode: spec.mode,
@@ -154,7 +160,10 @@ export function buildRecord(o: RunObservations): RunRecord {
     cpuLimited: verdict?.cpuLimited ?? false,
     cpuReasons: verdict?.reasons ?? [],
     cpuSamples: (o.machine?.samples ?? []).map((s) => ({ ...s, t: (s.t - t0) / 1000 })),
+    ...(freeRiders > 0 || spec.freeRiders === 0 ? { freeRiders, contributorBound: contributorBound(o.capacities, freeRiders), contributorSeconds: latest(contributors), freeRiderSeconds: freeRiders ? latest(riders) : null } : {}),
+    ...(o.departure ? { seedLeftSeconds: (o.departure.at - t0) / 1000, survivingAtDeparture: o.departure.surviving, completedPeers: completion.filter((c) => c !== null).length } : {}),
   };
+  for (const p of record.peerRecords) p.freeRider = p.index >= spec.peers - freeRiders;
   const redundant = redundantBytes(record);
   record.redundantShare = redundant === null ? null : redundant / (spec.peers * spec.fileBytes);
   return record;

@@ -58,7 +58,7 @@ export type SimConfig = {
   pieceBits: number;
   /** Origin upload u_s (bit/s). */
   serverUp: number;
-  /** Leecher upload u (bit/s); a list gives each leecher its own (free riders: 0). */
+  /** Leecher upload u (bit/s); a list gives each leecher its own (0: a free rider, which never unchokes anyone). */
   peerUp: number | readonly number[];
   /** Leecher download d (bit/s); Infinity = unlimited. */
   peerDown: number;
@@ -524,7 +524,8 @@ class SwarmSimulation {
     l.interest++;
     if (!l.everInterested) {
       l.everInterested = true;
-      l.unchoked = true; // wire.once('interested', () => wire.unchoke())
+      // wire.once('interested', () => wire.unchoke()) — except a free rider (no upload), which never unchokes
+      if (this.nodes[l.from]!.up > 0) l.unchoked = true;
     }
     if (l.unchoked) this.queue(l);
   }
@@ -698,7 +699,7 @@ class SwarmSimulation {
   }
 
   private rechoke(u: number, t: number): void {
-    if (this.nodes[u]!.left) return;
+    if (this.nodes[u]!.left || this.nodes[u]!.up <= 0) return; // a free rider keeps everyone choked
     const plan = planRechoke(this.nodes[u]!, t, this.cfg, this.random, (n) => this.isDone(n));
     for (const l of plan.unchoke) this.unchoke(l);
     for (const l of plan.choke) this.choke(l);

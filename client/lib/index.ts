@@ -30,7 +30,7 @@ export {
 } from "./file-selection";
 export type { FileLayout, SelectableTorrent } from "./file-selection";
 export { DirectoryClient, lightParsers } from "./directory-client";
-export { DEFAULT_WEB_SEED_POLICY, decide as decideWebSeed, initialState as initialWebSeedState } from "./web-seed-policy";
+export { ALWAYS_WEB_SEED_POLICY, DEFAULT_WEB_SEED_POLICY, decide as decideWebSeed, initialState as initialWebSeedState } from "./web-seed-policy";
 export type { Decision as WebSeedDecision, Observation as WebSeedObservation, PolicyState as WebSeedPolicyState, WebSeedPolicy } from "./web-seed-policy";
 export { assistWithWebSeed } from "./web-seed-assist";
 export type { AssistOptions, WebSeedAssist, WebSeedStats } from "./web-seed-assist";

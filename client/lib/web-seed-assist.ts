@@ -79,6 +79,7 @@ export function assistWithWebSeed(torrent: Torrent, url: string, options: Assist
     stats.active = state.active;
   };
   const timer = setInterval(tick, options.tickMs ?? 500);
+  tick(); // a first look now: a policy without grace time uses the edge at once
   function stop() {
     clearInterval(timer);
     torrent.off("wire", count);

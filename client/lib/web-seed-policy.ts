@@ -28,6 +28,12 @@ export const DEFAULT_WEB_SEED_POLICY: WebSeedPolicy = {
   maxRequests: 2,
 };
 
+/**
+ * The edge from the first look and never dropped while anything is missing: a CDN download that peers speed
+ * up. The lab's hybrid mode (client/lab) measures this against cs and p2p; the product uses the default.
+ */
+export const ALWAYS_WEB_SEED_POLICY: WebSeedPolicy = { ...DEFAULT_WEB_SEED_POLICY, noPeerGraceMs: 0, slowForMs: 0, gapForMs: 0, healthyForMs: Infinity, maxRequests: 16 };
+
 export type Observation = {
   now: number;
   /** Connected peers (not the web seed). */

@@ -1,12 +1,12 @@
 // The web seed policy (client/lib/web-seed-policy.ts): peers first, the edge only when no peer connects, when
 // no connected peer has a wanted piece, or when peers are too slow — and off again once they are healthy.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_WEB_SEED_POLICY as P, decide, initialState, type Observation, type PolicyState } from "../../client/lib/web-seed-policy";
+import { ALWAYS_WEB_SEED_POLICY, DEFAULT_WEB_SEED_POLICY as P, decide, initialState, type Observation, type PolicyState, type WebSeedPolicy } from "../../client/lib/web-seed-policy";
 
-function run(steps: Array<Partial<Observation> & { now: number }>): Array<string | null> {
+function run(steps: Array<Partial<Observation> & { now: number }>, policy: WebSeedPolicy = P): Array<string | null> {
   let state: PolicyState = initialState(0);
   return steps.map((step) => {
-    const result = decide(state, { peers: 0, peerRate: 0, missing: 10, gaps: 0, ...step });
+    const result = decide(state, { peers: 0, peerRate: 0, missing: 10, gaps: 0, ...step }, policy);
     state = result.state;
     return result.decision.action && `${result.decision.action}: ${result.decision.reason}`;
   });
@@ -55,5 +55,10 @@ describe("the web seed policy", () => {
       "add: no peer connected",
       "remove: nothing left to fetch",
     ]);
+  });
+
+  it("with the always-on policy (the lab's hybrid) uses the edge at the first look and keeps it until nothing is missing", () => {
+    const steps = [{ now: 0 }, { now: 60_000, peers: 5, peerRate: fast }, { now: 600_000, peers: 5, peerRate: fast }, { now: 600_500, peers: 5, peerRate: fast, missing: 0 }];
+    expect(run(steps, ALWAYS_WEB_SEED_POLICY)).toEqual(["add: no peer connected", null, null, "remove: nothing left to fetch"]);
   });
 });

@@ -7,7 +7,7 @@ import { mkdir, rm } from "node:fs/promises";
 import parseTorrent from "parse-torrent";
 import type WebTorrent from "webtorrent";
 import type { Torrent, Wire } from "webtorrent";
-import { assistWithWebSeed, createNodeClient } from "../lib/node";
+import { ALWAYS_WEB_SEED_POLICY, assistWithWebSeed, createNodeClient, DEFAULT_WEB_SEED_POLICY } from "../lib/node";
 import { CumulativeCap, LosslessBucket, type CapClock } from "./lossless-cap";
 import { EventLoopProbe } from "./machine";
 import type { PeerAssignment, PeerSample, PeerToRunner, RunnerToPeer, SlotMessage } from "./peer-messages";
@@ -20,7 +20,7 @@ type LabClient = WebTorrent & {
 };
 /** speed-limiter's ThrottleGroup: every wire's throttle asks `group.bucket` (limiter's TokenBucket) for tokens. */
 type ThrottleGroup = { setChunksize(bytes: number): void; bucket: unknown };
-type LabTorrent = Torrent & { addWebSeed(url: string): void; bitfield?: { buffer: Uint8Array }; pieces?: unknown[] };
+type LabTorrent = Torrent & { bitfield?: { buffer: Uint8Array }; pieces?: unknown[] };
 
 /** Slice a throttle passes at once, and the cap's burst: 100 ms of rate, at most one 16 KiB block. */
 export function capSliceBytes(rate: number): number {
@@ -200,10 +200,11 @@ async function startTorrent(run: Current): Promise<void> {
       return;
     }
     if (a.mode === "hybrid" && a.httpUrl) {
-      // BEP 19. With --web-seed-policy the product's rule decides (peers first, the server when they cannot
-      // serve); the lab and the product share client/lib/web-seed-policy.ts and web-seed-assist.ts.
-      if (a.webSeedPolicy) run.webSeed = assistWithWebSeed(torrent, a.httpUrl, { policy: { maxRequests: a.webSeedRequests ?? WEB_SEED_REQUESTS } });
-      else torrent.addWebSeed(a.httpUrl);
+      // BEP 19 through the product's code (client/lib/web-seed-assist.ts): by default the edge from the start
+      // and all along (ALWAYS_WEB_SEED_POLICY); with --web-seed-policy the product's own rule (peers first,
+      // the edge when they cannot serve)
+      const policy = a.webSeedPolicy ? DEFAULT_WEB_SEED_POLICY : ALWAYS_WEB_SEED_POLICY;
+      run.webSeed = assistWithWebSeed(torrent, a.httpUrl, { policy: { ...policy, maxRequests: a.webSeedRequests ?? WEB_SEED_REQUESTS } });
     }
   });
   if (a.role === "leecher") torrent.on("done", () => finish(run));

@@ -11,6 +11,7 @@ import { DiskError } from "./errors";
 import { formatBytes } from "./format";
 import { retryFailedHandshakes } from "./handshake-retry";
 import { resolveOfferGlare } from "./offer-glare";
+import { skipHeldPiecesForClient } from "./rarest-first";
 import { EdgeswarmPeer, type PeerOptions, type PeerPlatform } from "./peer";
 import { verifyPieces, webCryptoSha1, type VerifyResult } from "./piece-verify";
 import { setClientIceServers } from "./rtc-refresh";
@@ -68,6 +69,7 @@ export function createBrowserWebTorrent(options: BrowserClientOptions): WebTorre
   });
   if (options.swarmUrl) announceOnSwarmSockets(client, { swarmUrl: options.swarmUrl, keepOtherTrackers: options.keepTracker ?? false });
   resolveOfferGlare(client);
+  skipHeldPiecesForClient(client);
   retryFailedHandshakes(client);
   return client;
 }

@@ -1,11 +1,13 @@
 // A WebTorrent client for Node peers: WebRTC only (trackers introduce peers; no DHT, LSD, PEX, uTP, NAT-PMP/
 // UPnP or web seeds), with the Node WebRTC fixes installed, one connection kept per peer when offers cross,
-// and a prompt re-announce after a failed handshake. Layer: client/lib, Node entry point.
+// a prompt re-announce after a failed handshake, and rarest-first without its quadratic scan. Layer: client/lib,
+// Node entry point.
 import WebTorrent from "webtorrent";
 import type { PieceStrategy, RtcConfig } from "webtorrent";
 import { LOOPBACK_RTC as LOOPBACK } from "./deployment";
 import { retryFailedHandshakes, type HandshakeRetryOptions } from "./handshake-retry";
 import { resolveOfferGlare } from "./offer-glare";
+import { skipHeldPiecesForClient } from "./rarest-first";
 import { setClientIceServers } from "./rtc-refresh";
 import { installNodeWebRtcFixes, libdatachannelIceServers } from "./webrtc-node";
 
@@ -53,6 +55,7 @@ export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
   });
   if (options.strategy) useDefaultStrategy(client, options.strategy);
   resolveOfferGlare(client);
+  skipHeldPiecesForClient(client);
   if (options.handshakeRetry !== false) retryFailedHandshakes(client, options.handshakeRetry);
   return client;
 }

@@ -1,11 +1,12 @@
 // A WebTorrent client for Node peers: WebRTC only (trackers introduce peers; no DHT, LSD, PEX, uTP, NAT-PMP/
 // UPnP or web seeds), with the Node WebRTC fixes installed, one connection kept per peer when offers cross,
-// a prompt re-announce after a failed handshake, and rarest-first without its quadratic scan. Layer: client/lib,
-// Node entry point.
+// a prompt re-announce after a failed handshake, rarest-first without its quadratic scan, and one request
+// update per event-loop turn. Layer: client/lib, Node entry point.
 import WebTorrent from "webtorrent";
 import type { PieceStrategy, RtcConfig } from "webtorrent";
 import { LOOPBACK_RTC as LOOPBACK } from "./deployment";
 import { retryFailedHandshakes, type HandshakeRetryOptions } from "./handshake-retry";
+import { coalesceUpdatesForClient } from "./coalesce-updates";
 import { resolveOfferGlare } from "./offer-glare";
 import { skipHeldPiecesForClient } from "./rarest-first";
 import { setClientIceServers } from "./rtc-refresh";
@@ -56,6 +57,7 @@ export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
   if (options.strategy) useDefaultStrategy(client, options.strategy);
   resolveOfferGlare(client);
   skipHeldPiecesForClient(client);
+  coalesceUpdatesForClient(client);
   if (options.handshakeRetry !== false) retryFailedHandshakes(client, options.handshakeRetry);
   return client;
 }

@@ -65,8 +65,10 @@ export class PeerPool {
   }
 
   private spawnHost(nice: number): Promise<void> {
+    // LAB_PROFILE_DIR: each host writes a V8 CPU profile there when it exits (what burns a host's CPU)
+    const profile = process.env.LAB_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.LAB_PROFILE_DIR] : [];
     const child = fork(peerScript, [], {
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", "tsx", ...profile],
       env: process.env,
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });

@@ -5,16 +5,18 @@
 // every token beyond its size. Sized to one chunk, each timer that fires δ ms late loses δ ms of upload, so
 // on a busy machine a cap u delivers about u·50/(50+δ). The bounds d_cs and d_p2p only rely on cumulative
 // capacity — by time t an uploader has sent at most u·t — so that is what this cap enforces:
-//   sent(t0, t) ≤ rate·(t − t0) + burst.
-// A late timer then only delays bytes; the next release catches up. To keep idle time from being banked (a
-// link idle for seconds would otherwise burst its whole credit), t0 moves to now after an idle spell longer
-// than `idleMs` (nothing sent, nothing waiting) — which only ever lowers the allowance.
+//   sent(t0, t) ≤ rate·(t − t0),
+// with no credit at the start: a slice of S bytes leaves S/rate after it could start, when a link of that rate
+// would have finished sending it, so no run can beat its bound by a head start. A late timer only delays
+// bytes; the next release catches up. To keep idle time from being banked (a link idle for seconds would
+// otherwise burst its whole credit), t0 moves to now after an idle spell longer than `idleMs` (nothing sent,
+// nothing waiting) — which only ever lowers the allowance. `burst` is the slack the checks allow (records.ts).
 
 /** A cumulative byte cap with re-anchoring after idle spells, and the time data spent waiting for it. */
 export class CumulativeCap {
   /** Bytes per second. */
   readonly rate: number;
-  /** Bytes that may go at once (and the slack of the cumulative check). */
+  /** Largest slice expected at once: the bucket's size, and the slack the cumulative checks allow. */
   readonly burst: number;
   /** An idle spell longer than this re-anchors t0 (ms). */
   readonly idleMs: number;
@@ -48,7 +50,7 @@ export class CumulativeCap {
 
   /** Bytes that may be released at `now`. */
   available(now: number): number {
-    if (this.waitingSince === null && now - this.lastActive > this.idleMs && this.credit(now) > this.burst) {
+    if (this.waitingSince === null && now - this.lastActive > this.idleMs && this.credit(now) > 0) {
       this.anchor = now; // idle: do not bank the spell
       this.sentSinceAnchor = 0;
     }
@@ -84,7 +86,7 @@ export class CumulativeCap {
   }
 
   private credit(now: number): number {
-    return (this.rate * (now - this.anchor)) / 1000 + this.burst - this.sentSinceAnchor;
+    return (this.rate * (now - this.anchor)) / 1000 - this.sentSinceAnchor;
   }
 }
 

@@ -112,9 +112,10 @@ export function redundantBytes(r: RunRecord): number | null {
 }
 
 /**
- * Slack a cap legitimately allows over `cap·(t − t0)`: the caps' burst (100 ms of rate, at most 16 KiB: see
- * peer-process.ts and origin-proxy.ts) and a counter running up to 64 KiB ahead of the cap (upload counters
- * count what enters the pipe, before the throttle). Anything above is a broken cap.
+ * Slack a check allows over `cap·(t − t0)`: the caps never run ahead of it (lossless-cap.ts), but counters
+ * are not the cap — upload counters count what enters the pipe before the throttle (up to 64 KiB ahead) and
+ * a cap's clock may start a slice (100 ms of rate, at most 16 KiB) before the run's. Anything above is a
+ * broken cap.
  */
 export function capAllowance(capBytesPerSecond: number): number {
   return Math.min(16 * 1024, capBytesPerSecond * 0.1) + 64 * 1024;

@@ -1,5 +1,5 @@
-// The lab's lossless cap (client/lab/lossless-cap.ts): cumulative bytes stay under rate·t + burst, a late timer
-// loses no capacity, idle time is not banked, and waiting for tokens is counted. Fake clock throughout.
+// The lab's lossless cap (client/lab/lossless-cap.ts): cumulative bytes stay under rate·t (no head start), a
+// late timer loses no capacity, idle time is not banked, and waiting for tokens is counted. Fake clock throughout.
 import { describe, expect, it } from "vitest";
 import { CumulativeCap, LosslessBucket, type CapClock } from "../../client/lab/lossless-cap";
 
@@ -69,30 +69,31 @@ const SLICE = 12_500; // one 50 ms chunk, as the old bucket was sized
 const BURST = 12_500;
 
 describe("the cumulative cap", () => {
-  it("allows rate·t + burst and no more", () => {
+  it("allows rate·t and no more: no head start", () => {
     const cap = new CumulativeCap(RATE, { burstBytes: BURST, now: 0 });
-    expect(cap.available(0)).toBe(BURST);
+    expect(cap.available(0)).toBe(0);
     cap.setWaiting(true, 0); // data waiting: no re-anchoring
-    expect(cap.available(1000)).toBe(RATE + BURST);
+    expect(cap.available(1000)).toBe(RATE);
     cap.take(RATE, 1000);
-    expect(cap.available(1000)).toBe(BURST);
+    expect(cap.available(1000)).toBe(0);
   });
 
   it("does not bank an idle spell longer than idleMs", () => {
     const cap = new CumulativeCap(RATE, { burstBytes: BURST, idleMs: 100, now: 0 });
-    expect(cap.available(5000)).toBe(BURST);
-    cap.take(BURST, 5000);
+    expect(cap.available(5000)).toBe(0);
+    cap.setWaiting(true, 5000); // data arrives: from now on the rate accrues
     expect(cap.available(5050)).toBeCloseTo((RATE * 50) / 1000, 6);
   });
 
   it("keeps what a late release left over when the sender comes straight back", () => {
     const cap = new CumulativeCap(RATE, { burstBytes: BURST, idleMs: 100, now: 0 });
-    cap.take(BURST, 0);
     cap.setWaiting(true, 0);
     // the wake-up was due at 50 ms and came at 300 ms: 250 ms of credit are owed
     cap.setWaiting(false, 300);
     cap.take(SLICE, 300);
     expect(cap.available(300.5)).toBeCloseTo((RATE * 300.5) / 1000 - SLICE, 0);
+    // and the sender can take it at once: 250 ms of sending owed, not lost
+    expect(cap.available(300.5)).toBeGreaterThan(5 * SLICE);
   });
 });
 
@@ -107,9 +108,9 @@ describe("the lossless bucket", () => {
       await clock.runUntil(10_000);
       sender.stop();
       // limiter's one-slice bucket would have delivered about RATE·10·50/(50+late) here
-      expect(sender.sent(), `late ${lateMs} ms`).toBeGreaterThanOrEqual(RATE * 10 + BURST - SLICE - (RATE * (lateMs + 1)) / 1000);
+      expect(sender.sent(), `late ${lateMs} ms`).toBeGreaterThanOrEqual(RATE * 10 - SLICE - (RATE * (lateMs + 1)) / 1000);
       // and the cap held at every release
-      for (const [t, sent] of trace) expect(sent).toBeLessThanOrEqual((RATE * t) / 1000 + BURST + 1e-6);
+      for (const [t, sent] of trace) expect(sent).toBeLessThanOrEqual((RATE * t) / 1000 + 1e-6);
     }
   });
 
@@ -126,7 +127,7 @@ describe("the lossless bucket", () => {
     for (const until of checkpoints) {
       await clock.runUntil(until);
       const total = senders.reduce((a, s) => a + s.sent(), 0);
-      expect(total).toBeLessThanOrEqual((RATE * until) / 1000 + BURST + 1e-6);
+      expect(total).toBeLessThanOrEqual((RATE * until) / 1000 + 1e-6);
       // lateness only delays: at most the last wake-up's lateness (< 121 ms) and one slice of each sender behind
       expect(total).toBeGreaterThanOrEqual((RATE * (until - 121)) / 1000 - 3 * 16_384);
     }
@@ -153,6 +154,7 @@ describe("the lossless bucket", () => {
   it("serves requests in order: a small request does not overtake a waiting large one", async () => {
     const clock = new LateClock();
     const bucket = new LosslessBucket(new CumulativeCap(RATE, { burstBytes: BURST, now: 0 }), clock);
+    clock.t = 50;
     expect(bucket.tryRemoveTokens(BURST)).toBe(true);
     const order: string[] = [];
     bucket.removeTokens(12_000, () => order.push("large"));
@@ -170,7 +172,7 @@ describe("the lossless bucket", () => {
     bucket.removeTokens(50_000, (error) => (at = error ? -2 : clock.now()));
     await clock.runUntil(1_000);
     await flush();
-    expect(at).toBeGreaterThanOrEqual(((50_000 - 1_000) / RATE) * 1000 - 1);
-    expect(at).toBeLessThanOrEqual(((50_000 - 1_000) / RATE) * 1000 + 2);
+    expect(at).toBeGreaterThanOrEqual((50_000 / RATE) * 1000 - 1);
+    expect(at).toBeLessThanOrEqual((50_000 / RATE) * 1000 + 2);
   });
 });

@@ -11,6 +11,7 @@ import { DiskError } from "./errors";
 import { formatBytes } from "./format";
 import { retryFailedHandshakes } from "./handshake-retry";
 import { resolveOfferGlare } from "./offer-glare";
+import { limitHotswapForClient } from "./hotswap";
 import { skipHeldPiecesForClient } from "./rarest-first";
 import { EdgeswarmPeer, type PeerOptions, type PeerPlatform } from "./peer";
 import { verifyPieces, webCryptoSha1, type VerifyResult } from "./piece-verify";
@@ -70,6 +71,7 @@ export function createBrowserWebTorrent(options: BrowserClientOptions): WebTorre
   if (options.swarmUrl) announceOnSwarmSockets(client, { swarmUrl: options.swarmUrl, keepOtherTrackers: options.keepTracker ?? false });
   resolveOfferGlare(client);
   skipHeldPiecesForClient(client);
+  limitHotswapForClient(client);
   retryFailedHandshakes(client);
   return client;
 }

@@ -1,12 +1,13 @@
 // A WebTorrent client for Node peers: WebRTC only (trackers introduce peers; no DHT, LSD, PEX, uTP, NAT-PMP/
 // UPnP or web seeds), with the Node WebRTC fixes installed, one connection kept per peer when offers cross,
-// a prompt re-announce after a failed handshake, rarest-first without its quadratic scan, and one request
-// update per event-loop turn. Layer: client/lib, Node entry point.
+// a prompt re-announce after a failed handshake, rarest-first without its quadratic scan, one request update per
+// event-loop turn, and no hot-swaps. Layer: client/lib, Node entry point.
 import WebTorrent from "webtorrent";
 import type { PieceStrategy, RtcConfig } from "webtorrent";
 import { LOOPBACK_RTC as LOOPBACK } from "./deployment";
 import { retryFailedHandshakes, type HandshakeRetryOptions } from "./handshake-retry";
 import { coalesceUpdatesForClient } from "./coalesce-updates";
+import { limitHotswapForClient, type HotswapRule } from "./hotswap";
 import { resolveOfferGlare } from "./offer-glare";
 import { skipHeldPiecesForClient } from "./rarest-first";
 import { setClientIceServers } from "./rtc-refresh";
@@ -35,6 +36,8 @@ export type NodeClientOptions = {
   uploadLimit?: number;
   /** Download cap for the whole client, bytes per second (default: none). */
   downloadLimit?: number;
+  /** Hot-swap (client/lib/hotswap.ts): never (default: it duplicated bytes for no time gained), only in the endgame, or always (webtorrent's). */
+  hotswap?: HotswapRule;
 };
 
 export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
@@ -58,6 +61,7 @@ export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
   resolveOfferGlare(client);
   skipHeldPiecesForClient(client);
   coalesceUpdatesForClient(client);
+  if (options.hotswap !== "always") limitHotswapForClient(client, options.hotswap ?? "never");
   if (options.handshakeRetry !== false) retryFailedHandshakes(client, options.handshakeRetry);
   return client;
 }

@@ -29,6 +29,8 @@ const HELP = `npm run lab -- [options]
   --peer-down RATE    peer download d (default 4Mbit; "unlimited" allowed)
   --modes LIST        cs,p2p,hybrid (default all three)
   --strategy LIST     p2p piece strategies: rarest,sequential (default both); hybrid uses the first
+  --hotswap RULE      the peers' hot-swap: never (client/lib's default), endgame (only once every block is
+                      requested) or always (webtorrent's); the simulator follows
   --web-seed-policy   hybrid: leechers use the product's web seed policy (client/lib/web-seed-policy.ts: the
                       server only when peers cannot serve) instead of asking the web seed all along
   --repeat N          runs per point (default 3; tables show the median and min–max)
@@ -80,6 +82,7 @@ async function main(): Promise<number> {
       "per-host": { type: "string", default: "8" },
       nice: { type: "string", default: "5" },
       "web-seed-policy": { type: "boolean", default: false },
+      hotswap: { type: "string", default: "never" },
       out: { type: "string", default: "lab-out" },
       server: { type: "string" },
       "lab-key": { type: "string" },
@@ -151,6 +154,8 @@ async function main(): Promise<number> {
   const peerUp = parseRate(values["peer-up"]);
   const peerDown = parseRate(values["peer-down"]);
   const repeat = positiveInt(values.repeat);
+  const hotswap = values.hotswap;
+  if (hotswap !== "endgame" && hotswap !== "always" && hotswap !== "never") throw new RangeError(`--hotswap must be endgame, always or never: ${hotswap}`);
   const perHost = positiveInt(values["per-host"]);
   const nice = Number(values.nice);
   if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new RangeError(`--nice must be an integer in -20…19: ${values.nice}`);
@@ -183,6 +188,7 @@ async function main(): Promise<number> {
     peerDown,
     seed,
     announceSeconds: ANNOUNCE_INTERVAL_SECONDS,
+    hotswap,
   });
   let server = values.server ?? "local worker (started by the lab)";
 
@@ -200,7 +206,7 @@ async function main(): Promise<number> {
         const name = `${step.mode}${step.mode === "cs" ? "" : `/${step.strategy}`} N=${step.n}${repeat > 1 ? ` #${step.r + 1}` : ""}`;
         bar?.update(i, { run: name });
         const record = await runReal(
-          { mode: step.mode, strategy: step.strategy, peers: step.n, repeat: step.r, fileBytes, serverUp, peerUp, peerDown, pieceBytes, webSeedPolicy: values["web-seed-policy"] },
+          { mode: step.mode, strategy: step.strategy, peers: step.n, repeat: step.r, fileBytes, serverUp, peerUp, peerDown, pieceBytes, webSeedPolicy: values["web-seed-policy"], hotswap },
           { pool, proxy, serverUrl, labKey, workDir, workerPgid },
         );
         if (!values["no-sim"]) {
@@ -240,7 +246,8 @@ async function main(): Promise<number> {
     }
     bar?.stop();
     if (modes.includes("p2p")) {
-      // the endgame question at the lab's settings: webtorrent as is, + an endgame, − hot-swap (median of 3 seeds)
+      // the endgame question at the lab's settings: our peers (no hot-swap), hot-swaps in the endgame, webtorrent
+      // as is (hot-swap always); median of 3 seeds
       for (const n of simPeers.filter((n) => n >= 2 && n <= 64)) {
         const startup = startupFor("p2p", measuredStartup("p2p") ?? 0.5);
         const runs = (extra: Partial<SimConfig>) => [1, 2, 3].map((s) => simulate({ ...simBase("p2p", "rarest", n), ...startup, ...extra, seed: seed + s }));
@@ -249,10 +256,10 @@ async function main(): Promise<number> {
           tail: median(rs.map((r) => Math.max(...r.tailSeconds.filter(Number.isFinite)))),
           redundant: median(rs.map((r) => r.redundantBits / (n * fileBytes * 8))),
         });
-        const a = summary(runs({}));
-        const b = summary(runs({ endgame: true }));
-        const c = summary(runs({ hotswap: "never" }));
-        endgame.push({ peers: n, withoutSeconds: a.seconds, withSeconds: b.seconds, maxTailWithout: a.tail, maxTailWith: b.tail, redundantWithout: a.redundant, redundantWith: b.redundant, noHotswapSeconds: c.seconds, maxTailNoHotswap: c.tail, redundantNoHotswap: c.redundant });
+        const a = summary(runs({ hotswap: "never" }));
+        const b = summary(runs({ hotswap: "endgame" }));
+        const c = summary(runs({ hotswap: "always" }));
+        endgame.push({ peers: n, withoutSeconds: a.seconds, withSeconds: b.seconds, maxTailWithout: a.tail, maxTailWith: b.tail, redundantWithout: a.redundant, redundantWith: b.redundant, alwaysSeconds: c.seconds, maxTailAlways: c.tail, redundantAlways: c.redundant });
       }
     }
     if (!values["no-textbook"]) {

@@ -88,6 +88,7 @@ export async function runIncentivesCommand(o: IncentiveOptions): Promise<void> {
     announceSeconds: ANNOUNCE_INTERVAL_SECONDS,
     startupSeconds: Math.max(0, startup - 0.2),
     connectSeconds: 0.2,
+    hotswap: "never", // client/lib's rule, as the real peers
     seed,
   });
   for (const n of o.simPeers) {

@@ -31,6 +31,8 @@ export type PeerAssignment = {
   webSeedPolicy?: boolean;
   /** hybrid: parallel requests to the web seed (webtorrent's maxWebConns). */
   webSeedRequests?: number;
+  /** webtorrent's hot-swap whenever a wire cannot fill its pipeline, or only in the endgame (client/lib's default). */
+  hotswap?: "always" | "endgame" | "never";
   /** Issue 14: a free rider never unchokes anyone, so it uploads nothing (it still requests and announces). */
   freeRider?: boolean;
   sampleMs: number;

@@ -153,7 +153,7 @@ async function startTorrent(run: Current): Promise<void> {
   if (a.announceUrl) parsed.announce = [a.announceUrl];
   if (current.get(run.slot) !== run) return; // stopped meanwhile
   const slot = run.slot;
-  const client = createNodeClient({ peerId: a.peerId, strategy: a.strategy }) as LabClient;
+  const client = createNodeClient({ peerId: a.peerId, strategy: a.strategy, hotswap: a.hotswap }) as LabClient;
   run.client = client;
   if (a.upBytesPerSecond) {
     client.throttleUpload(a.upBytesPerSecond);

@@ -180,6 +180,8 @@ export type RealRunSpec = {
   webSeedPolicy?: boolean;
   /** hybrid: parallel requests to the web seed (default peer-process.ts WEB_SEED_REQUESTS). */
   webSeedRequests?: number;
+  /** Hot-swap rule of the peers (default client/lib's: only in the endgame). */
+  hotswap?: "always" | "endgame" | "never";
   /** Issue 14: the last `freeRiders` leechers never unchoke anyone (they upload nothing). */
   freeRiders?: number;
   /** Issue 14 (Legout's transient state): p2p, the seed leaves once it has uploaded this many copies. */
@@ -400,6 +402,7 @@ export async function runReal(spec: RealRunSpec, ctx: RealRunContext): Promise<R
     webSeedPolicy: spec.webSeedPolicy,
     webSeedRequests: spec.webSeedRequests,
     freeRider: role === "leecher" && slot >= spec.peers - (spec.freeRiders ?? 0),
+    hotswap: spec.hotswap,
     sampleMs,
   });
 

@@ -31,19 +31,23 @@ export type LabSettings = {
   nice?: number;
 };
 
-/** Endgame and hot-swap rules compared in the simulator (p2p, rarest) at the lab's settings, median of seeds. */
+/**
+ * Endgame and hot-swap rules compared in the simulator (p2p, rarest) at the lab's settings, median of seeds:
+ * without (our peers: no hot-swap) / with an endgame (hot-swaps once no block is left unrequested), and
+ * webtorrent's own rule (hot-swap always).
+ */
 export type EndgameComparison = {
   peers: number;
   withoutSeconds: number | null;
   withSeconds: number | null;
   maxTailWithout: number | null;
   maxTailWith: number | null;
-  /** Added by issue 13: redundant share without and with, and webtorrent's hot-swap turned off. */
+  /** Added by issue 13: redundant share without and with, and webtorrent's hot-swap-always rule. */
   redundantWithout?: number | null;
   redundantWith?: number | null;
-  noHotswapSeconds?: number | null;
-  redundantNoHotswap?: number | null;
-  maxTailNoHotswap?: number | null;
+  alwaysSeconds?: number | null;
+  maxTailAlways?: number | null;
+  redundantAlways?: number | null;
 };
 
 /** The textbook case (F/u = 1 h, u_s = 10u, d unlimited) in the simulator. */
@@ -182,12 +186,12 @@ export function renderReport(input: {
   if (input.endgame.length > 0) {
     lines.push("## Endgame: would it pay?", "");
     lines.push(
-      "webtorrent has no endgame (its line is commented out) but hot-swaps: a wire that cannot fill its pipeline takes blocks reserved by a wire under 3 blocks/s and at most half as fast; the slow wire's requests stay queued, so those blocks may arrive twice. " +
-        "Simulated here at the lab's settings (median of 3 seeds): webtorrent as is, with an endgame added (once no block is left to request, ask a second wire for each missing block; the first copy wins), and without hot-swap.",
+      "webtorrent has no endgame (its line is commented out) but hot-swaps: a wire that cannot fill its pipeline takes blocks reserved by a wire under 3 blocks/s and at most half as fast; the slow wire's requests stay out, so those blocks arrive twice. " +
+        "edgeswarm's peers (client/lib/hotswap.ts) do not hot-swap. Simulated here at the lab's settings (median of 3 seeds): no hot-swap, hot-swaps only in the endgame (once no block is left unrequested: the classic endgame, duplicate requests for the last blocks), and webtorrent's rule (always).",
       "",
     );
     table(
-      ["N", "webtorrent (s)", "tail (s)", "redundant", "+ endgame (s)", "tail (s)", "redundant", "no hot-swap (s)", "tail (s)", "redundant"],
+      ["N", "no hot-swap (s)", "tail (s)", "redundant", "endgame hot-swaps (s)", "tail (s)", "redundant", "webtorrent's hot-swaps (s)", "tail (s)", "redundant"],
       input.endgame.map((g) => [
         g.peers,
         fmt(g.withoutSeconds),
@@ -196,9 +200,9 @@ export function renderReport(input: {
         fmt(g.withSeconds),
         fmt(g.maxTailWith),
         pct(g.redundantWith, 1),
-        fmt(g.noHotswapSeconds),
-        fmt(g.maxTailNoHotswap),
-        pct(g.redundantNoHotswap, 1),
+        fmt(g.alwaysSeconds),
+        fmt(g.maxTailAlways),
+        pct(g.redundantAlways, 1),
       ]),
     );
     if (real.length > 0) {

@@ -34,7 +34,7 @@ const HELP = `npm run lab -- [options]
   --web-seed-policy   hybrid: leechers use the product's web seed policy (client/lib/web-seed-policy.ts: the
                       server only when peers cannot serve) instead of asking the web seed all along
   --repeat N          runs per point (default 3; tables show the median and min–max)
-  --per-host K        leechers per peer host process (default 8): several WebTorrent clients share a process
+  --per-host K        leechers per peer host process (default 4): several WebTorrent clients share a process
   --nice N            niceness of the peer hosts (default 5): the runner, its pacing proxy and the worker first
   --out DIR           output folder (default lab-out/)
   --server URL        use a running edgeswarm (needs --lab-key = its LAB_KEY) instead of starting one
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
       modes: { type: "string", default: "cs,p2p,hybrid" },
       strategy: { type: "string", default: "rarest,sequential" },
       repeat: { type: "string", default: "3" },
-      "per-host": { type: "string", default: "8" },
+      "per-host": { type: "string", default: "4" },
       nice: { type: "string", default: "5" },
       "web-seed-policy": { type: "boolean", default: false },
       hotswap: { type: "string", default: "never" },

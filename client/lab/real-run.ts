@@ -30,7 +30,7 @@ export type PeerPoolOptions = {
   leechers: number;
   /** A seed slot (index `leechers`) in a host of its own: it carries u_s, the largest rate. */
   seed: boolean;
-  /** Leechers per host process (default 8): several WebTorrent clients share one Node process. */
+  /** Leechers per host process (default 4): several WebTorrent clients share one Node process. */
   perHost?: number;
   /** Niceness of the hosts (default 5): the runner, its pacing proxy and the worker come first. */
   nice?: number;
@@ -48,7 +48,7 @@ export class PeerPool {
 
   static async start(options: PeerPoolOptions): Promise<PeerPool> {
     const pool = new PeerPool();
-    const perHost = Math.max(1, options.perHost ?? 8);
+    const perHost = Math.max(1, options.perHost ?? 4);
     const leecherHosts = Math.max(1, Math.ceil(options.leechers / perHost));
     const hostCount = leecherHosts + (options.seed ? 1 : 0);
     // two at a time: each process compiles TypeScript and loads webtorrent + node-datachannel

@@ -242,17 +242,18 @@ const probes = new Map<string, EventLoopProbe>();
 let interval: EventLoopProbe | null = null;
 const HOST_SAMPLE_MS = 1000;
 setInterval(() => {
-  if (probes.size === 0) return;
-  interval ??= new EventLoopProbe();
+  if (probes.size === 0 || !interval) return;
   const m = interval.read(true);
-  send({ type: "host-sample", t: now(), cpuShare: m.wallSeconds > 0 ? m.cpuSeconds / m.wallSeconds : 0, p99Ms: m.p99Ms });
+  if (m.wallSeconds < 0.5) return; // too short a window to mean anything
+  send({ type: "host-sample", t: now(), cpuShare: m.cpuSeconds / m.wallSeconds, p99Ms: m.p99Ms });
 }, HOST_SAMPLE_MS).unref();
 
 function probe(runId: string, phase: "begin" | "end"): void {
   if (phase === "begin") {
     probes.get(runId)?.stop();
     probes.set(runId, new EventLoopProbe());
-    interval?.read(true);
+    if (interval) interval.read(true);
+    else interval = new EventLoopProbe();
     return;
   }
   const p = probes.get(runId);

@@ -5,7 +5,7 @@ import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import { clientServerBound, peerToPeerBound } from "./bounds";
-import { PACING_GRANULARITY_MS } from "./machine";
+import { MACHINE_CPU_LIMIT, PACING_GRANULARITY_MS } from "./machine";
 import type { RunRecord } from "./records";
 import { isResult, medianOf, points } from "./summary";
 
@@ -98,10 +98,18 @@ export function cpuSpec(run: RunRecord): vl.TopLevelSpec {
   const color = { field: "role", type: "nominal" as const, title: null };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: `The machine during ${seriesOf(run)}, N = ${run.peers}, repeat ${run.repeat + 1}`, subtitle: `${run.cpuLimited ? `CPU-limited: ${(run.cpuReasons ?? []).join("; ")}` : "not CPU-limited"}` },
+    title: { text: `The machine during ${seriesOf(run)}, N = ${run.peers}, repeat ${run.repeat + 1}`, subtitle: run.cpuLimited ? ["CPU-limited:", ...(run.cpuReasons ?? [])] : "not CPU-limited" },
     data: { values: rows },
     vconcat: [
-      { width: 560, height: 200, mark: { type: "line" }, encoding: { x: { field: "t", type: "quantitative", title: "time (s)" }, y: { field: "cores", type: "quantitative", title: "CPU (cores)" }, color } },
+      {
+        width: 560,
+        height: 200,
+        layer: [
+          { mark: { type: "line" }, encoding: { x: { field: "t", type: "quantitative", title: "time (s)" }, y: { field: "cores", type: "quantitative", title: "CPU (cores)" }, color } },
+          // the machine's limit for a result: 80% of its cores
+          { data: { values: [{ limit: MACHINE_CPU_LIMIT * (run.cpu?.cores ?? 2) }] }, mark: { type: "rule", strokeDash: [4, 3], color: "red" }, encoding: { y: { field: "limit", type: "quantitative" } } },
+        ],
+      },
       {
         width: 560,
         height: 140,

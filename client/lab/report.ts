@@ -95,7 +95,7 @@ export function renderReport(input: {
   );
   if (real.length > 0) {
     lines.push(
-      "A run is a **result** when every cap held (bytes since the start ≤ cap·t + burst, checked sample by sample), it did not beat its bound, " +
+      "A run is a **result** when every cap held (bytes since the start ≤ cap·t, checked sample by sample with the counters' slack), it did not beat its bound, " +
         "and the machine kept up: no lab process's event-loop delay p99 above the 50 ms pacing granularity and the whole machine below 80% of cores × wall time. " +
         "Invalid and CPU-limited runs are listed apart with their reasons and never enter medians, goals or the simulator's error.",
       "",
@@ -176,7 +176,7 @@ export function renderReport(input: {
           fmt(median(pool.map((r) => r.survivingAfterOneCopy)), 0),
           pool[0]!.pieces,
           fmt(median(pool.map((r) => r.maxTailSeconds))),
-          spreadText(p.time),
+          spreadText(spread(pool.map((r) => r.distributionSeconds).filter((t): t is number => t !== null))),
         ];
       }),
     );
@@ -280,15 +280,17 @@ function renderReal(real: RunRecord[], lines: string[], table: (head: string[], 
     "Medians over each point's results. Start-up = time to a leecher's first payload byte (client, tracker, WebRTC or HTTP set-up), transfer = the rest. " +
       "Utilisation = useful bytes delivered (pieces verified) between the first byte and 90% of N·F, over what a run at its bound delivers in that time (N·F/bound per second). " +
       "Server and peer columns: upload over cap × run time, and the share of the run the cap had data waiting and no tokens (the cap binding; the rest of the time nothing was asked of it). " +
-      "Redundant = payload received beyond N·F (blocks received twice). Tail = 95% → 100% of the pieces, slowest leecher.",
+      "Redundant = payload received beyond N·F (blocks received twice). Tail = 95% → 100% of the pieces, slowest leecher. " +
+      "A point without results shows its other runs, marked, for diagnosis only.",
     "",
   );
   table(
     ["series", "N", "start-up (s)", "transfer (s)", "utilisation", "server up / u_s·T", "server cap waiting", "peer up / u·T", "peer cap waiting", "redundant", "tail (s)"],
     pts
+      .map((p) => (p.results.length > 0 ? { ...p, marked: false } : { ...p, results: p.runs.filter((r) => r.distributionSeconds !== null), marked: true }))
       .filter((p) => p.results.length > 0)
       .map((p) => [
-        p.series,
+        p.marked ? `${p.series} (not results)` : p.series,
         p.peers,
         fmt(medianOf(p, (r) => r.startupSeconds)),
         fmt(medianOf(p, (r) => r.transferSeconds)),

@@ -65,12 +65,12 @@ export function whereTimeGoesSpec(records: readonly RunRecord[]): vl.TopLevelSpe
     if (p.results.length === 0) continue;
     const startup = medianOf(p, (r) => r.startupSeconds) ?? 0;
     const total = p.time!.median;
-    rows.push({ series: p.series, peers: p.peers, part: "1 start-up (first byte)", seconds: startup, bound: p.bound });
-    rows.push({ series: p.series, peers: p.peers, part: "2 transfer", seconds: Math.max(0, total - startup), bound: p.bound });
+    rows.push({ series: p.series, peers: p.peers, part: "start-up (first byte)", order: 1, seconds: startup, bound: p.bound });
+    rows.push({ series: p.series, peers: p.peers, part: "transfer", order: 2, seconds: Math.max(0, total - startup), bound: p.bound });
   }
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: "Where the time goes: start-up and transfer (medians) against the bound (black tick)" },
+    title: { text: "Where the time goes: start-up and transfer (medians of the results) against the bound (black tick)" },
     data: { values: rows },
     facet: { column: { field: "series", type: "nominal", title: null } },
     spec: {
@@ -80,10 +80,10 @@ export function whereTimeGoesSpec(records: readonly RunRecord[]): vl.TopLevelSpe
         {
           mark: "bar",
           encoding: {
-            x: { field: "peers", type: "ordinal", title: "peers N" },
+            x: { field: "peers", type: "ordinal", title: "peers N", axis: { labelAngle: 0 } },
             y: { field: "seconds", type: "quantitative", title: "seconds", stack: "zero" },
-            color: { field: "part", type: "nominal", title: null, scale: { range: ["#f58518", "#4c78a8"] } },
-            order: { field: "part" },
+            color: { field: "part", type: "nominal", title: null, scale: { domain: ["start-up (first byte)", "transfer"], range: ["#f58518", "#4c78a8"] }, legend: { labelLimit: 200 } },
+            order: { field: "order" },
           },
         },
         { mark: { type: "tick", color: "black", thickness: 2, size: 18 }, encoding: { x: { field: "peers", type: "ordinal" }, y: { field: "bound", type: "quantitative" } } },
@@ -149,7 +149,7 @@ export function pieceCopiesSpec(records: readonly RunRecord[]): vl.TopLevelSpec 
       encoding: {
         x: { field: "seconds", type: "quantitative", title: "time (s)" },
         y: { field: "copies", type: "quantitative", title: "copies per piece" },
-        color: { field: "measure", type: "nominal", title: null, scale: { domain: ["most common piece (max)", "mean", "rarest piece (min)"], range: ["#9ecae9", "#4c78a8", "#e45756"] } },
+        color: { field: "measure", type: "nominal", title: null, scale: { domain: ["most common piece (max)", "mean", "rarest piece (min)"], range: ["#9ecae9", "#4c78a8", "#e45756"] }, legend: { labelLimit: 220 } },
       },
     },
   } as vl.TopLevelSpec;

@@ -207,7 +207,12 @@ export function renderReport(input: {
     );
     if (real.length > 0) {
       const tails = points(real.filter((r) => r.mode !== "cs" && r.peers > 1)).filter((p) => p.results.length > 0);
-      lines.push("Measured tails (95% → 100% of the pieces, the slowest leecher) in the real results:", "");
+      const shares = tails.flatMap((p) => p.results.map((r) => (r.maxTailSeconds ?? 0) / (r.distributionSeconds ?? Infinity))).filter((x) => Number.isFinite(x));
+      const share = median(shares);
+      lines.push(
+        `Measured tails (95% → 100% of the pieces, the slowest leecher) in the real results${share === null ? "" : `: the last 5% of the pieces take ${pct(share)} of the run (median) — in proportion, no stalled end for an endgame to cut`}:`,
+        "",
+      );
       table(
         ["series", "N", "max tail (s)", "share of the run", "redundant"],
         tails.map((p) => [p.series, p.peers, fmt(medianOf(p, (r) => r.maxTailSeconds)), pct(medianOf(p, (r) => (r.maxTailSeconds ?? 0) / (r.distributionSeconds ?? Infinity))), pct(medianOf(p, (r) => r.redundantShare), 1)]),

@@ -268,7 +268,7 @@ async function main(): Promise<number> {
       const F = 3600 * u;
       for (const [n, pieces] of [[10, 1024], [100, 256], [100, 1024], [1000, 1024]] as const) {
         log(`lab: textbook case N=${n}, ${pieces} pieces…`);
-        const r = simulate({ mode: "p2p", strategy: "rarest", peers: n, fileBits: F, pieceBits: F / pieces, blockBits: F / pieces, serverUp: 10 * u, peerUp: u, peerDown: Infinity, seed });
+        const r = simulate({ mode: "p2p", strategy: "rarest", peers: n, fileBits: F, pieceBits: F / pieces, blockBits: F / pieces, serverUp: 10 * u, peerUp: u, peerDown: Infinity, seed, hotswap });
         const finite = Number.isFinite(r.distributionSeconds);
         textbook.push({ peers: n, pieces, seconds: finite ? r.distributionSeconds : null, bound: r.bound, ratio: finite ? r.distributionSeconds / r.bound : null, redundant: r.redundantBits / (n * F) });
       }

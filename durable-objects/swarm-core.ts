@@ -69,6 +69,8 @@ type Handle<Sock> = Sock | string;
 /** Re-save a peer's last-seen time only when it drifted this much (fewer attachment writes per announce). */
 const SEEN_PERSIST_DRIFT_MS = 30_000;
 export const STATS_MAX_INTERVAL_MS = 5_000;
+/** A retried alarm comes this long after a failed one (the runtime's own retries are not relied on). */
+export const ALARM_RETRY_MS = 30_000;
 
 export class SwarmCore<Sock extends object> {
   readonly swarm: Swarm<Handle<Sock>>;
@@ -180,6 +182,14 @@ export class SwarmCore<Sock extends object> {
 
   counts(): SwarmCounts {
     return this.swarm.counts();
+  }
+
+  /**
+   * Nothing left to do: no peer, no socket, no wake-up and no push under way (the directory has the last counts).
+   * A host that keeps swarms in memory may forget this one; a later announce starts it afresh.
+   */
+  get idle(): boolean {
+    return this.swarm.size === 0 && this.states.size === 0 && this.alarmAt === null && this.pushing === null;
   }
 
   // ---- HTTP announces (desktop clients; the worker parsed the query and bencodes the reply) ----

@@ -1,10 +1,10 @@
-// The bindings the tracker's Durable Objects use (wrangler.toml); the worker's own Env extends this, so the
-// tracker never imports the worker. Layer: adapter.
+// The bindings the tracker uses (wrangler.toml on Cloudflare, the environment on other hosts); the worker's own
+// Env extends these, so the tracker never imports the worker. Layer: adapter.
 import { DEFAULT_SWARM_CAPS, type SwarmCaps } from "./swarm/swarm";
 import type { SwarmObject } from "./swarm-object";
 
-export interface TrackerEnv {
-  SWARMS: DurableObjectNamespace<SwarmObject>;
+/** The tracker's settings and database, whichever host runs it. */
+export interface TrackerSettings {
   /** The directory's database: swarm objects push their counts to `swarm_stats`, scrape-all reads them. */
   DB: D1Database;
   /** Re-announce interval handed to clients, in seconds (default 120). */
@@ -22,6 +22,11 @@ export interface TrackerEnv {
   INFO_HASH_DENY?: string;
 }
 
+/** On Cloudflare: the settings and the swarm objects' namespace. */
+export interface TrackerEnv extends TrackerSettings {
+  SWARMS: DurableObjectNamespace<SwarmObject>;
+}
+
 export type TrackerCaps = SwarmCaps & { maxSocketsPerAddress: number };
 
 export const DEFAULT_MAX_SOCKETS_PER_ADDRESS = 64;
@@ -36,7 +41,7 @@ export function announceIntervalSeconds(env: Pick<TrackerEnv, "ANNOUNCE_INTERVAL
 }
 
 /** The configurable caps (wrangler.toml [vars]); a setting that is not a positive integer keeps the default. */
-export function trackerCaps(env: TrackerEnv): TrackerCaps {
+export function trackerCaps(env: TrackerSettings): TrackerCaps {
   return {
     maxPeers: positiveInteger(env.MAX_PEERS_PER_SWARM, DEFAULT_SWARM_CAPS.maxPeers),
     maxPeersPerSocket: DEFAULT_SWARM_CAPS.maxPeersPerSocket,

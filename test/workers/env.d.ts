@@ -1,6 +1,6 @@
 // The bindings tests see through `cloudflare:test`: the worker's own plus the migrations to apply.
 import type { D1Migration } from "cloudflare:test";
-import type { Env as WorkerEnv } from "../../worker/env";
+import type { CloudflareEnv as WorkerEnv } from "../../worker/env";
 
 declare global {
   namespace Cloudflare {

@@ -16,6 +16,11 @@ export function refuseOnFirstFrame(socket: WebSocket, reason: string): void {
   socket.addEventListener("close", (event) => closeQuietly(socket, event.code));
 }
 
+/** A socket refused before its upgrade (a swarm's per-address cap): nothing is held for it. */
+export function admissionRefused(reason: string): Response {
+  return Response.json({ error: { code: "too_many_connections", message: reason } }, { status: 429 });
+}
+
 /** Cloudflare: the refusing socket as the upgrade's response. */
 export function refusingSocket(reason: string): Response {
   const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];

@@ -6,6 +6,7 @@
 import type { HttpAnnounce } from "../protocol/http-tracker";
 import type { ClientMessage } from "../protocol/tracker";
 import { announceIntervalSeconds, trackerCaps, type TrackerEnv } from "./env";
+import { admissionRefused } from "./refusing-socket";
 import { INFO_HASH_HEADER, REMOTE_ADDR_HEADER, SocketHost } from "./socket-host";
 import { SwarmCore, type HttpAnnounceResult, type SocketState, type StoredHttpPeer, type SwarmStorage } from "./swarm-core";
 import { accessPolicy } from "./swarm/access-policy";
@@ -65,7 +66,7 @@ export class SwarmObject extends SocketHost<SocketState> {
     const addr = request.headers.get(REMOTE_ADDR_HEADER) ?? "unknown";
     const refusal = this.core.admission(addr);
     // Refused before the upgrade: nothing is held for it (a `/announce` client gets a failure reason).
-    if (refusal) return Response.json({ error: { code: "too_many_connections", message: refusal } }, { status: 429 });
+    if (refusal) return admissionRefused(refusal);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);

@@ -64,3 +64,28 @@ export async function liveSwarmStats(db: D1Database, limit: number): Promise<Rec
   }
   return files;
 }
+
+/**
+ * A host whose swarms lived in memory restarted: counts pushed before `startedAt` and not renewed since are
+ * zeroed (their peers did not come back), the completed counts kept. Returns the rows zeroed.
+ */
+export async function zeroStaleSwarmStats(db: D1Database, startedAt: number): Promise<number> {
+  const result = await db
+    .prepare(
+      `UPDATE swarm_stats SET complete = 0, incomplete = 0, http_complete = 0, http_incomplete = 0, clients = '{}',
+         announces_per_s = 0, offers_per_s = 0, answers_per_s = 0, refusals = '{}', updated_at = ?1
+       WHERE updated_at < ?1 AND complete + incomplete > 0`,
+    )
+    .bind(startedAt)
+    .run();
+  return result.meta.changes;
+}
+
+/** Swarms' completed counts as last pushed (most first), for a host that keeps them in memory. */
+export async function completedCounts(db: D1Database, limit: number): Promise<Map<string, number>> {
+  const { results } = await db
+    .prepare(`SELECT info_hash, downloaded FROM swarm_stats WHERE downloaded > 0 ORDER BY downloaded DESC LIMIT ?1`)
+    .bind(limit)
+    .all<{ info_hash: string; downloaded: number }>();
+  return new Map(results.map((row) => [row.info_hash, row.downloaded]));
+}

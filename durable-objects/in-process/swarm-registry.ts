@@ -6,6 +6,8 @@ import type { HttpAnnounce } from "../../protocol/http-tracker";
 import type { SwarmCounts } from "../../protocol/tracker";
 import { SOCKET_OPEN, trySend, type PeerSocket } from "../connection-guard";
 import type { TrackerCaps } from "../env";
+import { completedCounts, zeroStaleSwarmStats } from "../swarm-stats";
+import { swarmConfig } from "../swarm/swarm";
 import { ALARM_RETRY_MS, SwarmCore, type HttpAnnounceResult, type SocketState, type StoredHttpPeer, type SwarmHost, type SwarmStorage } from "../swarm-core";
 import type { AccessPolicy } from "../swarm/access-policy";
 
@@ -26,6 +28,7 @@ const KEPT_DOWNLOADED = 100_000;
 export class SwarmRegistry<S extends PeerSocket> {
   private readonly swarms = new Map<string, HostedSwarm<S>>();
   private readonly downloaded = new Map<string, number>();
+  private staleTimer: ReturnType<typeof setTimeout> | null = null;
   readonly now: () => number;
 
   constructor(readonly settings: RegistrySettings) {
@@ -74,8 +77,27 @@ export class SwarmRegistry<S extends PeerSocket> {
     return this.swarms.get(infoHash)?.core.counts() ?? null;
   }
 
+  /**
+   * The process (re)started with empty swarms while the directory still has the counts the last one pushed:
+   * the completed counts come back from there, and counts that no swarm renews within a peer's lifetime (its
+   * peers did not re-announce) are zeroed then — as the peers themselves would have expired.
+   */
+  async started(): Promise<void> {
+    const startedAt = this.now();
+    for (const [infoHash, count] of (await completedCounts(this.settings.db, KEPT_DOWNLOADED)).entries()) {
+      if (!this.downloaded.has(infoHash)) this.downloaded.set(infoHash, count);
+    }
+    const { peerTtlMs } = swarmConfig(this.settings.intervalSeconds);
+    this.staleTimer = setTimeout(() => {
+      this.staleTimer = null;
+      zeroStaleSwarmStats(this.settings.db, startedAt).catch((error) => console.error("swarms: zeroing stale counts failed", { error: String(error) }));
+    }, peerTtlMs);
+    (this.staleTimer as { unref?: () => void }).unref?.();
+  }
+
   /** Stops every timer (the process is shutting down). */
   close(): void {
+    if (this.staleTimer !== null) clearTimeout(this.staleTimer);
     for (const swarm of this.swarms.values()) swarm.cancelAlarm();
     this.swarms.clear();
   }

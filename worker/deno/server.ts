@@ -54,6 +54,7 @@ const registry = new SwarmRegistry<WebSocket>({
   caps: trackerCaps(env),
   access: access.policy,
 });
+await registry.started();
 const tracker = inProcessTracker(registry);
 const app = createApp({ tracker, objectStorage: false });
 const page = staticFiles(settings.pageDir ?? decodeURIComponent(new URL("dist/page", root).pathname), settings.appFirst);

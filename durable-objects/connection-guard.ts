@@ -22,8 +22,15 @@ export type PeerSocket = {
 /** WebSocket.OPEN in every runtime (the constant is not on every runtime's socket type). */
 export const SOCKET_OPEN = 1;
 
+/** The per-connection message rate (README "Tracker limits"); only a benchmark of capacity raises it. */
+export type MessageRate = { perSecond: number; burst: number };
+export const DEFAULT_MESSAGE_RATE: MessageRate = { perSecond: TRACKER_LIMITS.messagesPerSecond, burst: TRACKER_LIMITS.messageBurst };
+
 export class ConnectionGuard<M> {
-  constructor(private readonly parse: FrameParser<M>) {}
+  constructor(
+    private readonly parse: FrameParser<M>,
+    private readonly rate: MessageRate = DEFAULT_MESSAGE_RATE,
+  ) {}
 
   // In memory only: after an eviction a connection simply starts with a full bucket.
   private readonly buckets = new WeakMap<object, TokenBucket>();
@@ -32,7 +39,7 @@ export class ConnectionGuard<M> {
   check(ws: object, raw: string | ArrayBuffer | Blob, now: number): GuardVerdict<M> {
     let bucket = this.buckets.get(ws);
     if (!bucket) {
-      bucket = new TokenBucket(TRACKER_LIMITS.messagesPerSecond, TRACKER_LIMITS.messageBurst, now);
+      bucket = new TokenBucket(this.rate.perSecond, this.rate.burst, now);
       this.buckets.set(ws, bucket);
     }
     if (!bucket.take(now)) {

@@ -3,8 +3,8 @@
 // restart the swarms start empty and fill again as peers re-announce (the directory keeps the last counts).
 // Layer: adapter (the in-process host of ../swarm-core.ts; web-standard APIs only, so it runs on Deno and Node).
 import type { HttpAnnounce } from "../../protocol/http-tracker";
-import type { SwarmCounts } from "../../protocol/tracker";
-import { SOCKET_OPEN, trySend, type PeerSocket } from "../connection-guard";
+import { parseClientFrame, type ClientMessage, type SwarmCounts } from "../../protocol/tracker";
+import { ConnectionGuard, SOCKET_OPEN, trySend, type MessageRate, type PeerSocket } from "../connection-guard";
 import type { TrackerCaps } from "../env";
 import { completedCounts, zeroStaleSwarmStats } from "../swarm-stats";
 import { swarmConfig } from "../swarm/swarm";
@@ -16,6 +16,8 @@ export type RegistrySettings = {
   intervalSeconds: number;
   caps: TrackerCaps;
   access: AccessPolicy;
+  /** Messages per connection; default README "Tracker limits" (a capacity benchmark lifts it). */
+  messageRate?: MessageRate;
   now?: () => number;
 };
 
@@ -30,9 +32,12 @@ export class SwarmRegistry<S extends PeerSocket> {
   private readonly downloaded = new Map<string, number>();
   private staleTimer: ReturnType<typeof setTimeout> | null = null;
   readonly now: () => number;
+  /** The checks every connection's frames pass (its state, the rate limit's bucket, is kept per socket). */
+  readonly guard: ConnectionGuard<ClientMessage>;
 
   constructor(readonly settings: RegistrySettings) {
     this.now = settings.now ?? Date.now;
+    this.guard = new ConnectionGuard<ClientMessage>(parseClientFrame, settings.messageRate);
   }
 
   /** Swarms in memory (with peers, sockets, or work left). */

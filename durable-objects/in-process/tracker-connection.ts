@@ -3,14 +3,11 @@
 // the client's socket as the peer's handle — no upstream sockets, no second parse. A `/announce/<hash>` socket
 // is bound to its swarm; a `/announce` socket joins up to 100 swarms as it announces in them. When it goes,
 // every swarm it joined drops its peers (a synthetic `stopped`). Layer: adapter (web-standard APIs only).
-import { TRACKER_LIMITS, failureFrame, parseClientFrame, type ClientMessage } from "../../protocol/tracker";
-import { ConnectionGuard, closeQuietly, trySend, type PeerSocket } from "../connection-guard";
+import { TRACKER_LIMITS, failureFrame, type ClientMessage } from "../../protocol/tracker";
+import { closeQuietly, trySend, type PeerSocket } from "../connection-guard";
 import { scrapeFrame } from "../scrape";
 import type { SwarmCore } from "../swarm-core";
 import type { SwarmRegistry } from "./swarm-registry";
-
-/** Per-connection state of the guard (the rate limit's bucket) is keyed by socket: one guard serves all. */
-const guard = new ConnectionGuard<ClientMessage>(parseClientFrame);
 
 export class TrackerConnection<S extends PeerSocket> {
   /** Swarms this socket joined, by info hash. */
@@ -41,7 +38,7 @@ export class TrackerConnection<S extends PeerSocket> {
     if (this.closed) return;
     let message: ClientMessage | undefined;
     try {
-      const verdict = guard.check(this.socket, raw, this.registry.now());
+      const verdict = this.registry.guard.check(this.socket, raw, this.registry.now());
       if (verdict.kind === "close") {
         // Our own close: the peers leave now, whether or not a close event follows.
         this.gone();

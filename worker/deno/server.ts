@@ -53,6 +53,7 @@ const registry = new SwarmRegistry<WebSocket>({
   intervalSeconds: announceIntervalSeconds(env),
   caps: trackerCaps(env),
   access: access.policy,
+  messageRate: settings.messagesPerSecond === null ? undefined : { perSecond: settings.messagesPerSecond, burst: 3 * settings.messagesPerSecond },
 });
 await registry.started();
 const tracker = inProcessTracker(registry);

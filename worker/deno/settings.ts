@@ -1,7 +1,8 @@
 // The self-hosted server's settings: wrangler.toml stays the one place for the defaults both hosts share
 // ([vars], the [[ratelimits]] and which paths reach the app before static files), and the process environment
 // overrides each setting by its name (PUBLISH_KEY, TRACKER_ACCESS, …), as `wrangler secret put` does on
-// Cloudflare. The server's own: PORT, HOST, EDGESWARM_DB, EDGESWARM_PAGE_DIR, BEHIND_PROXY.
+// Cloudflare. The server's own: PORT, HOST, EDGESWARM_DB, EDGESWARM_PAGE_DIR, BEHIND_PROXY, and for capacity
+// benchmarks only SOCKET_MESSAGES_PER_SECOND.
 // Layer: adapter (reads text it is given; no runtime API).
 import type { Env } from "../env";
 
@@ -46,6 +47,8 @@ export type ServerSettings = {
    * the public scheme (wss:// in magnet links) come from them. Never without such a proxy: clients could claim any.
    */
   behindProxy: boolean;
+  /** Messages per second per tracker socket (burst 3×); null = README "Tracker limits". */
+  messagesPerSecond: number | null;
   vars: Partial<StringSettings>;
   rateLimits: Record<string, RateLimitSetting>;
   /** Paths the app answers before static files (wrangler.toml `[assets] run_worker_first`). */
@@ -103,8 +106,16 @@ export function serverSettings(toml: string, env: (name: string) => string | und
     dbPath: env("EDGESWARM_DB") ?? "./edgeswarm.sqlite",
     pageDir: env("EDGESWARM_PAGE_DIR") ?? null,
     behindProxy: env("BEHIND_PROXY") === "1",
+    messagesPerSecond: positive(env("SOCKET_MESSAGES_PER_SECOND"), "SOCKET_MESSAGES_PER_SECOND"),
     vars,
     rateLimits: shared.rateLimits,
     appFirst: shared.appFirst,
   };
+}
+
+function positive(text: string | undefined, name: string): number | null {
+  if (text === undefined || text.trim() === "") return null;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not "${text}"`);
+  return n;
 }

@@ -23,9 +23,13 @@ export function denoBinary() {
   throw new Error("deno is not installed: run `npm ci` (it is a devDependency)");
 }
 
-/** `deno run` with what the server needs: the network, the settings, the repository (read), the database (write). */
+/**
+ * `deno run` with what the server needs: the network, the settings, the repository (read), the database (write).
+ * EDGESWARM_DENO_FLAGS adds flags (e.g. `--inspect=127.0.0.1:9330` to profile the server under a benchmark).
+ */
 export function denoServerArgs(dbPath) {
   const db = path.resolve(dbPath);
   const writable = [db, `${db}-wal`, `${db}-shm`, `${db}-journal`].join(",");
-  return ["run", "--sloppy-imports", "--allow-net", "--allow-env", "--allow-read", `--allow-write=${writable}`, path.join(root, "worker/deno/server.ts")];
+  const extra = (process.env.EDGESWARM_DENO_FLAGS ?? "").split(" ").filter(Boolean);
+  return ["run", "--sloppy-imports", "--allow-net", "--allow-env", "--allow-read", `--allow-write=${writable}`, ...extra, path.join(root, "worker/deno/server.ts")];
 }

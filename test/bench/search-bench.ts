@@ -3,7 +3,9 @@
 // (workerd). The fill goes through POST /api/torrents (share lists of 1000 JSON entries: that is the publish
 // throughput); live counts are written to swarm_stats the way the swarm Durable Objects do, and reach the
 // torrents through the migration's triggers. Then a fixed query mix, through GET /api/search, per size.
-// Options (env): BENCH_SIZES=100000,1000000  BENCH_RUNS=40  BENCH_KEEP=1 (keep the state directory).
+// BENCH_HOST=deno runs the same against the Deno host (worker/deno/server.ts: the same app, SQLite through
+// node:sqlite) over real HTTP, its "D1" columns then the SQLite time the routes report the same way.
+// Options (env): BENCH_SIZES=100000,1000000  BENCH_RUNS=40  BENCH_KEEP=1 (keep the state directory)  BENCH_HOST.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -13,6 +15,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
 import { seededRandom } from "../../client/lab/sim/random";
+import { denoBinary } from "../../scripts/deno-binary.mjs";
+import { startLocalHost } from "../../scripts/local-host";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
@@ -143,9 +147,43 @@ function generator(seed: number) {
 
 // --- the system under test ---
 
-type System = { mf: Miniflare; stateDir: string; url: string };
+/** The directory under test: its HTTP API, SQL on its database (for the benchmark's own set-up), and a stop. */
+type System = {
+  stateDir: string;
+  fetch: (path: string, init?: RequestInit) => Promise<Response>;
+  sql: <T>(query: string, params: unknown[]) => Promise<T | null>;
+  stop: () => Promise<void>;
+};
 
 async function startSystem(): Promise<System> {
+  return process.env.BENCH_HOST === "deno" ? startDenoSystem() : startMiniflareSystem();
+}
+
+/** The Deno host on a database in a state directory; set-up SQL runs in a second Deno process on the same file. */
+async function startDenoSystem(): Promise<System> {
+  const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-search-bench-"));
+  const dbPath = path.join(stateDir, "directory.sqlite");
+  const host = await startLocalHost({ host: "deno", dbPath, timeoutMs: 60_000 });
+  const script = `import { DatabaseSync } from "node:sqlite";
+    const [file, query, params] = Deno.args;
+    const db = new DatabaseSync(file);
+    db.exec("PRAGMA busy_timeout = 30000");
+    // The set-up SQL's math (D1 has SQLite's math functions; Deno's SQLite is built without them).
+    db.function("exp", Math.exp);
+    db.function("ln", Math.log);
+    console.log(JSON.stringify(db.prepare(query).get(...JSON.parse(params)) ?? null));`;
+  return {
+    stateDir,
+    fetch: (route, init) => fetch(`${host.httpUrl}${route}`, init),
+    sql: async <T>(query: string, params: unknown[]) => {
+      const { stdout } = await run(denoBinary(), ["eval", "--quiet", script, dbPath, query, JSON.stringify(params)], { cwd: root, maxBuffer: 1 << 20 });
+      return JSON.parse(stdout) as T | null;
+    },
+    stop: () => host.stop(),
+  };
+}
+
+async function startMiniflareSystem(): Promise<System> {
   const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-search-bench-"));
   const dist = path.join(stateDir, "dist");
   await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", dist], { cwd: root, env: offline });
@@ -163,13 +201,18 @@ async function startSystem(): Promise<System> {
     cf: false,
   });
   await mf.ready;
-  return { mf, stateDir, url: "http://bench.local" };
+  return {
+    stateDir,
+    fetch: (route, init) => mf.dispatchFetch(`http://bench.local${route}`, init as never) as unknown as Promise<Response>,
+    sql: async <T>(query: string, params: unknown[]) => (await mf.getD1Database("DB")).prepare(query).bind(...params).first<T>(),
+    stop: () => mf.dispose(),
+  };
 }
 
 let publishDbMs = 0;
 
 async function post(system: System, body: unknown): Promise<{ status: number; created: number }> {
-  const res = await system.mf.dispatchFetch(`${system.url}/api/torrents`, {
+  const res = await system.fetch(`/api/torrents`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -205,17 +248,14 @@ async function fill(system: System, next: () => Entry, count: number): Promise<n
 
 /** Live counts for ~15% of the torrents (Zipf-like seeders), upserted into 0001's swarm_stats as the swarm objects do. */
 async function seedSwarmStats(system: System, fromId: number): Promise<void> {
-  const db = await system.mf.getD1Database("DB");
-  await db
-    .prepare(
-      `INSERT INTO swarm_stats (info_hash, complete, incomplete, downloaded, updated_at)
-       SELECT info_hash, CAST(exp((abs(random()) % 10000) / 10000.0 * ln(2000)) AS INTEGER) - 1, abs(random()) % 30,
-         abs(random()) % 5000, ?2
-       FROM torrents WHERE id > ?1 AND abs(random()) % 100 < 15
-       ON CONFLICT (info_hash) DO UPDATE SET complete = excluded.complete, incomplete = excluded.incomplete`,
-    )
-    .bind(fromId, Date.now())
-    .run();
+  await system.sql(
+    `INSERT INTO swarm_stats (info_hash, complete, incomplete, downloaded, updated_at)
+     SELECT info_hash, CAST(exp((abs(random()) % 10000) / 10000.0 * ln(2000)) AS INTEGER) - 1, abs(random()) % 30,
+       abs(random()) % 5000, ?2
+     FROM torrents WHERE id > ?1 AND abs(random()) % 100 < 15
+     ON CONFLICT (info_hash) DO UPDATE SET complete = excluded.complete, incomplete = excluded.incomplete`,
+    [fromId, Date.now()],
+  );
 }
 
 // --- measurement ---
@@ -243,7 +283,7 @@ const QUERIES: Query[] = [
 
 async function search(system: System, params: string): Promise<{ ms: number; dbMs: number; hits: number; next: string | null }> {
   const started = performance.now();
-  const res = await system.mf.dispatchFetch(`${system.url}/api/search?${params}`);
+  const res = await system.fetch(`/api/search?${params}`);
   const body = (await res.json()) as { hits?: unknown[]; next_cursor?: string | null; error?: unknown };
   const ms = performance.now() - started;
   if (res.status !== 200) throw new Error(`search ${params} answered ${res.status}: ${JSON.stringify(body.error)}`);
@@ -281,8 +321,8 @@ async function main(): Promise<void> {
   // Interrupted: take workerd down and remove the state rather than leave them behind.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
-      void system.mf
-        .dispose()
+      void system
+        .stop()
         .catch(() => {})
         .then(() => rm(system.stateDir, { recursive: true, force: true }))
         .finally(() => process.exit(130));
@@ -290,7 +330,6 @@ async function main(): Promise<void> {
   }
   const table: string[] = [];
   try {
-    const db = await system.mf.getD1Database("DB");
     const next = generator(42);
     let filled = 0;
     let seeded = 0;
@@ -301,7 +340,7 @@ async function main(): Promise<void> {
       const busy = Math.round((publishDbMs / 1000 / (count / rate)) * 100);
       filled = size;
       await seedSwarmStats(system, seeded);
-      seeded = (await db.prepare(`SELECT max(id) AS id FROM torrents`).first<{ id: number }>())!.id;
+      seeded = (await system.sql<{ id: number }>(`SELECT max(id) AS id FROM torrents`, []))!.id;
       const fillSeconds = (performance.now() - started) / 1000;
       console.log(
         `\n${size} entries: filled in ${fillSeconds.toFixed(0)} s (publish ${Math.round(rate)} entries/s in share lists of ${SHARE_LIST}; D1 busy ${busy}% of it)`,
@@ -320,7 +359,7 @@ async function main(): Promise<void> {
         const result = await measure(system, query);
         all.push(result.p99);
         rows.push(
-          `| ${query.label} | \`${decodeURIComponent(query.params)}\` | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${result.dbP50} | ${result.dbP99} | ${result.hits} |`,
+          `| ${query.label} | \`${decodeURIComponent(query.params)}\` | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${Number(result.dbP50.toFixed(1))} | ${Number(result.dbP99.toFixed(1))} | ${result.hits} |`,
         );
       }
       const header = [
@@ -336,7 +375,7 @@ async function main(): Promise<void> {
       table.push(block);
     }
   } finally {
-    await system.mf.dispose();
+    await system.stop();
     if (process.env.BENCH_KEEP) console.log(`state kept in ${system.stateDir}`);
     else await rm(system.stateDir, { recursive: true, force: true });
   }

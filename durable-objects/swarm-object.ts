@@ -5,7 +5,7 @@
 // and the completed count, from this object's storage.
 import type { HttpAnnounce } from "../protocol/http-tracker";
 import type { ClientMessage } from "../protocol/tracker";
-import { announceIntervalSeconds, trackerCaps, type TrackerEnv } from "./env";
+import { activityReportSeconds, announceIntervalSeconds, trackerCaps, type TrackerEnv } from "./env";
 import { INFO_HASH_HEADER, REMOTE_ADDR_HEADER, SocketHost } from "./socket-host";
 import { SwarmCore, type HttpAnnounceResult, type SocketState, type StoredHttpPeer, type SwarmStorage } from "./swarm-core";
 import { accessPolicy } from "./swarm/access-policy";
@@ -44,6 +44,7 @@ export class SwarmObject extends SocketHost<SocketState> {
         // idFromName(info hash): the name is the swarm's identity, nothing to store for it.
         infoHash: ctx.id.name ?? null,
         intervalSeconds: announceIntervalSeconds(env),
+        activityReportSeconds: activityReportSeconds(env),
         caps: trackerCaps(env),
         access: accessPolicy(env).policy,
       },

@@ -7,6 +7,7 @@ import { rtcConfigRoutes } from "./routes/rtc-config";
 import { directoryRoutes } from "./routes/directory";
 import { trackerKeyRoutes } from "./routes/tracker-keys";
 import { trackerRoutes } from "./routes/tracker";
+import { trackerStatsRoutes } from "./routes/tracker-stats";
 import { usageRoutes } from "./routes/usage";
 import { webSeedApiRoutes, webSeedFileRoutes } from "./routes/web-seed";
 
@@ -18,6 +19,7 @@ app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for 
 
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/", trackerRoutes);
+app.route("/", trackerStatsRoutes);
 app.route("/api", directoryRoutes);
 app.route("/api", rtcConfigRoutes);
 app.route("/api", trackerKeyRoutes);

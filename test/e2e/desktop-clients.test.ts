@@ -14,8 +14,7 @@ import parseTorrent from "parse-torrent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { stopProcessGroup } from "../../scripts/process-group";
-import { hexToBinary } from "../../protocol/ids";
-import { TrackerSocket, announceFrame, isAnnounceReply, randomId } from "./tracker-socket";
+import { installNodeWebRtcFixes } from "../../client/lib/webrtc-node";
 import { eventually, nextEvent } from "./wait";
 
 const ARIA2 = "/usr/bin/aria2c";
@@ -28,6 +27,8 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   // Fails, never skips: .ci/run installs aria2 with the other Debian packages the suite needs.
   if (!existsSync(ARIA2)) throw new Error(`${ARIA2} is missing: apt-get install aria2 (bash .ci/run does)`);
+  // The WebSocket client makes real WebRTC offers; without the fix each waits out simple-peer's ICE timeout.
+  installNodeWebRtcFixes();
   worker = await startLocalWorker();
   dir = await mkdtemp(path.join(tmpdir(), "edgeswarm-desktop-"));
 });
@@ -94,20 +95,28 @@ describe("desktop clients on HTTP announce", () => {
     const infoHash = (await parseTorrent(torrentFile)).infoHash!;
 
     const seeder = await aria2(["--check-integrity=true", "--bt-seed-unverified=false", "--seed-ratio=0.0", `--dir=${seedDir}`, torrentPath], seedDir);
-    // The seeder is in the swarm once a WebSocket announce of the same torrent counts it.
-    const webrtc = await TrackerSocket.open(`${worker.wsUrl}/announce/${infoHash}`);
-    const hash = { hex: infoHash, binary: hexToBinary(infoHash) };
-    const webrtcPeer = randomId();
-    const counts = await eventually(
-      async () => {
-        webrtc.send(announceFrame(hash, webrtcPeer, { event: "started" }));
-        const reply = await webrtc.next(isAnnounceReply(hash), 10_000, "announce reply");
-        return (reply.complete as number) >= 1 ? reply : undefined;
-      },
-      { timeoutMs: 30_000, pauseMs: 500, what: `the aria2 seeder in the counts (aria2 said: ${seeder.output()})` },
-    );
-    expect(counts).toMatchObject({ complete: 1 });
-    webrtc.close();
+    // A WebTorrent-side client (bittorrent-tracker's, which webtorrent uses) announcing the same torrent over
+    // WebSocket counts the desktop seeder.
+    const webrtc = new Client({ infoHash, peerId: randomBytes(20).toString("hex"), announce: [`${worker.wsUrl}/announce`], port: 6881 });
+    webrtc.on("warning", () => undefined);
+    webrtc.on("peer", (peer: { destroy(): void }) => peer.destroy());
+    let started = false;
+    try {
+      const counts = await eventually(
+        async () => {
+          const update = nextEvent<[AnnounceResponse]>(webrtc, "update", 10_000, "announce reply");
+          if (started) webrtc.update();
+          else webrtc.start();
+          started = true;
+          const [reply] = await update;
+          return reply.complete >= 1 ? reply : undefined;
+        },
+        { timeoutMs: 30_000, pauseMs: 500, what: `the aria2 seeder in the counts (aria2 said: ${seeder.output()})` },
+      );
+      expect(counts).toMatchObject({ complete: 1 });
+    } finally {
+      await new Promise<void>((resolve) => webrtc.destroy(() => resolve()));
+    }
 
     const leecher = await aria2(["--seed-time=0", `--dir=${getDir}`, torrentPath], getDir);
     const code = await Promise.race([leecher.exited, new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 45_000))]);

@@ -129,8 +129,11 @@ export class SwarmCore<Sock extends object> {
     }
   }
 
+  /** The host's alarm as found after an eviction; a swarm with peers and no alarm gets one (expiry must run). */
   knownAlarm(at: number | null): void {
     this.alarmAt = at;
+    const expiry = this.swarm.nextExpiry();
+    if (at === null && expiry !== null) this.armAlarm(expiry);
   }
 
   // ---- Sockets ----

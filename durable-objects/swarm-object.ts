@@ -35,7 +35,9 @@ export class SwarmObject extends SocketHost<SocketState> {
         },
         setAlarm: (at) => {
           meter.storageRowsWritten++; // an alarm write is billed as one row written
-          void ctx.storage.setAlarm(at);
+          // Replies need not wait for this write to be durable (the output gate): losing it in a crash costs
+          // at most a late expiry, and the rebuild re-arms the alarm of a swarm that has peers.
+          void ctx.storage.setAlarm(at, { allowUnconfirmed: true });
         },
         cancelAlarm: () => void ctx.storage.deleteAlarm(),
         now: () => Date.now(),

@@ -8,8 +8,10 @@
 //   --generators=2                load-generator processes
 //   --no-ref-unpaced              skip the closed-loop (unpaced) reference run
 //   --ours-unpaced                add an unpaced run of ours (shows the rate limit at work)
-//   --runtime=wrangler            how ours runs: wrangler (wrangler dev, as `npm start`), miniflare (the same
-//                                 bundle in one workerd via Miniflare, without wrangler dev's proxy), or both
+//   --runtime=miniflare           how ours runs: miniflare (default: the worker's bundle in one workerd, as
+//                                 Cloudflare runs it, minus Cloudflare's front), wrangler (`wrangler dev`, as
+//                                 `npm start`: every request also crosses wrangler's dev proxy — one Durable
+//                                 Object that pipes every socket, a development convenience), or both
 //   --only=ours-direct,reference  run only these targets; --rounds=N keeps each configuration's median
 //   --cpu-prof=DIR                V8 CPU profiles of the generators and the reference
 //   --flash=5000x100 --flash-rate=400 --flash-duration=60
@@ -53,7 +55,7 @@ const opts = {
   }),
   refUnpaced: !argv.has("no-ref-unpaced"),
   oursUnpaced: argv.has("ours-unpaced"),
-  runtimes: (argv.get("runtime") === "both" ? ["wrangler", "miniflare"] : [argv.get("runtime") ?? "wrangler"]) as Runtime[],
+  runtimes: (argv.get("runtime") === "both" ? ["miniflare", "wrangler"] : [argv.get("runtime") ?? "miniflare"]) as Runtime[],
   only: argv.get("only")?.split(","),
   cpuProf: argv.get("cpu-prof"),
   flash: argv.get("flash") === "none" ? null : (() => {
@@ -429,7 +431,7 @@ function label(spec: RunSpec): string {
     "ours-mux": "ours `/announce`",
     reference: "bittorrent-tracker",
   }[spec.target];
-  const runtime = spec.target !== "reference" && spec.runtime === "miniflare" ? " via Miniflare" : "";
+  const runtime = spec.target !== "reference" && spec.runtime === "wrangler" ? " via wrangler dev" : "";
   return `${name}${runtime}${spec.paced || spec.kind === "flash" ? "" : " **unpaced**"}`;
 }
 
@@ -524,15 +526,15 @@ function report(rows: Row[]): string {
   }
   out.push(
     "",
-    `Server CPU and RSS: ours = the workerd processes (\`wrangler dev\` runs two: the worker's own and wrangler's dev proxy in front ` +
-      `of it; the split is printed on stderr), wrangler's Node side excluded; one instance serves all of ours' runs, each with fresh ` +
-      `swarms. bittorrent-tracker = a fresh Node child process per run. ` +
+    `Server CPU and RSS: ours = its workerd process (via Miniflare by default; with \`--runtime=wrangler\` also wrangler dev's proxy ` +
+      `workerd, the split printed on stderr), Node's side excluded; one instance serves all of ours' runs, each with fresh ` +
+      `swarms, its local state in memory. bittorrent-tracker = a fresh Node child process per run. ` +
       `CPU per announce covers the whole cycle (the announce, its ${opts.offers} offers and their ${opts.offers} answers). Latency: ` +
       `announce written → reply read. Failure frames are counted apart, never as answered announces. The load comes from ` +
       `${opts.generators} generator processes on the same ${cores} cores; "other load" is CPU used by anything else meanwhile — ` +
       `compare runs only when it is near 0. Locally one workerd thread runs all of ours' Durable Objects (as one Node thread runs ` +
-      `bittorrent-tracker), so ≈1.0 core on the worker's process means that thread was the limit; \`--runtime=miniflare\` measures ` +
-      `the same bundle without wrangler dev's proxy.`,
+      `bittorrent-tracker), so ≈1.0 core on the worker's process means that thread was the limit. \`npm run bench:floor\` measures ` +
+      `what workerd itself spends per message, the floor under ours' CPU per cycle.`,
   );
   return out.join("\n");
 }

@@ -5,14 +5,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client, type AnnounceResponse, type ScrapeResponse } from "bittorrent-tracker";
 import createTorrent from "create-torrent";
 import parseTorrent from "parse-torrent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
+import { freePort, startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { stopProcessGroup } from "../../scripts/process-group";
 import { installNodeWebRtcFixes } from "../../client/lib/webrtc-node";
 import { eventually, nextEvent } from "./wait";
@@ -38,17 +37,6 @@ afterAll(async () => {
   await worker?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** aria2 as a plain desktop client: trackers only (no DHT, PEX or local discovery), no outside hosts. */
 async function aria2(args: string[], cwd: string): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {

@@ -17,6 +17,8 @@ export interface TrackerSettings {
   USAGE_PROBE?: string;
   /** Which torrents are served: "open" (default), "listed" (only those in the directory) or "allowlist". */
   TRACKER_ACCESS?: string;
+  /** Seconds between activity reports of a busy swarm whose counts hold still (default 300; "0": never). */
+  STATS_ACTIVITY_SECONDS?: string;
   /** Info hashes (40 hex, comma- or space-separated) always served / never served. */
   INFO_HASH_ALLOW?: string;
   INFO_HASH_DENY?: string;
@@ -34,6 +36,11 @@ export const DEFAULT_MAX_SOCKETS_PER_ADDRESS = 64;
 function positiveInteger(setting: string | undefined, fallback: number): number {
   const parsed = Number(setting);
   return setting !== undefined && setting.trim() !== "" && Number.isFinite(parsed) && parsed >= 1 ? Math.floor(parsed) : fallback;
+}
+
+/** The activity report beat (see SwarmCore); "0" turns the beat off. */
+export function activityReportSeconds(env: Pick<TrackerEnv, "STATS_ACTIVITY_SECONDS">): number {
+  return env.STATS_ACTIVITY_SECONDS?.trim() === "0" ? 0 : positiveInteger(env.STATS_ACTIVITY_SECONDS, 300);
 }
 
 export function announceIntervalSeconds(env: Pick<TrackerEnv, "ANNOUNCE_INTERVAL_SECONDS">): number {

@@ -32,9 +32,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startLocalWorker(options: { vars?: Record<string, string>; timeoutMs?: number } = {}): Promise<LocalWorker> {
+export type LocalWorkerOptions = {
+  vars?: Record<string, string>;
+  timeoutMs?: number;
+  /** Where the throwaway state directory goes (default: the system's temporary folder). */
+  stateRoot?: string;
+};
+
+export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<LocalWorker> {
   const port = await freePort();
-  const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-state-"));
+  const stateDir = await mkdtemp(path.join(options.stateRoot ?? tmpdir(), "edgeswarm-state-"));
   const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   // Each instance gets its own inspector port: several workers starting at once would all take 9229.
   const inspectorArgs = ["--inspector-port", String(await freePort())];

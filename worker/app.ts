@@ -1,5 +1,5 @@
-// The hono app every host serves: tracker, directory, ICE servers, tracker keys, web seed, lab files, the cost
-// probe. A host brings its tracker (where swarms and sockets live) and says whether it has object storage.
+// The hono app every host serves: tracker, its stats and metrics, directory, ICE servers, tracker keys, web
+// seed, lab files, the cost probe. A host brings its tracker (where swarms and sockets live) and says whether it has object storage.
 // Layer: adapter (composition only).
 import { Hono } from "hono";
 import type { Env } from "./env";
@@ -9,6 +9,7 @@ import { rtcConfigRoutes } from "./routes/rtc-config";
 import { directoryRoutes } from "./routes/directory";
 import { trackerKeyRoutes } from "./routes/tracker-keys";
 import { trackerRoutes, type TrackerHost } from "./routes/tracker";
+import { trackerStatsRoutes } from "./routes/tracker-stats";
 import { usageRoutes } from "./routes/usage";
 import { webSeedApiRoutes, webSeedFileRoutes } from "./routes/web-seed";
 
@@ -28,6 +29,7 @@ export function createApp<E extends Env>(host: AppHost<E>): Hono<{ Bindings: E }
 
   app.get("/health", (c) => c.json({ ok: true }));
   app.route("/", trackerRoutes(host.tracker));
+  app.route("/", trackerStatsRoutes);
   if (!host.objectStorage) {
     // Before the directory's routes: the web seed's paths live under /api/torrents/<hash>/.
     const off = () => {

@@ -14,6 +14,8 @@ import type { AccessPolicy } from "../swarm/access-policy";
 export type RegistrySettings = {
   db: D1Database;
   intervalSeconds: number;
+  /** A busy swarm whose counts hold still reports its activity this often (0: never); see SwarmCore. */
+  activityReportSeconds: number;
   caps: TrackerCaps;
   access: AccessPolicy;
   /** Messages per connection; default README "Tracker limits" (a capacity benchmark lifts it). */
@@ -146,10 +148,10 @@ class HostedSwarm<S extends PeerSocket> implements SwarmHost<S>, SwarmStorage {
     private readonly registry: SwarmRegistry<S>,
     readonly infoHash: string,
   ) {
-    const { db, intervalSeconds, caps, access } = registry.settings;
+    const { db, intervalSeconds, activityReportSeconds, caps, access } = registry.settings;
     this.db = db;
     this.now = registry.now;
-    this.core = new SwarmCore<S>(this, { infoHash, intervalSeconds, caps, access });
+    this.core = new SwarmCore<S>(this, { infoHash, intervalSeconds, activityReportSeconds, caps, access });
     this.core.restoreStored(); // the completed count, if this swarm was here before and emptied
   }
 

@@ -8,11 +8,13 @@
 //   --generators=2                load-generator processes
 //   --no-ref-unpaced              skip the closed-loop (unpaced) reference run
 //   --ours-unpaced                add an unpaced run of ours (shows the rate limit at work)
-//   --runtime=wrangler            how ours runs: wrangler (wrangler dev, as `npm start`), miniflare (the same
-//                                 bundle in one workerd via Miniflare, without wrangler dev's proxy), deno (one
-//                                 Deno process, as `npm run start:deno`), both (= wrangler,miniflare), or a list
-//                                 (--runtime=wrangler,deno). Deno also runs unpaced with its per-socket rate limit
-//                                 lifted (SOCKET_MESSAGES_PER_SECOND): its capacity beside the unpaced reference.
+//   --runtime=miniflare           how ours runs: miniflare (default: the worker's bundle in one workerd, as
+//                                 Cloudflare runs it, minus Cloudflare's front), wrangler (`wrangler dev`, as
+//                                 `npm start`: every request also crosses wrangler's dev proxy — one Durable
+//                                 Object that pipes every socket, a development convenience), deno (one Deno
+//                                 process, as `npm run start:deno`), both (= miniflare,wrangler), or a list
+//                                 (--runtime=miniflare,deno). Deno also runs unpaced with its per-socket rate
+//                                 limit lifted (SOCKET_MESSAGES_PER_SECOND): its capacity beside the unpaced reference.
 //   --only=ours-direct,reference  run only these targets; --rounds=N keeps each configuration's median
 //   --cpu-prof=DIR                V8 CPU profiles of the generators and the reference
 //   --flash=5000x100 --flash-rate=400 --flash-duration=60
@@ -23,6 +25,7 @@
 // cloudflare-prices.ts). On Deno those columns are "–": CPU comes from /proc of the deno process.
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
@@ -57,7 +60,7 @@ const opts = {
   }),
   refUnpaced: !argv.has("no-ref-unpaced"),
   oursUnpaced: argv.has("ours-unpaced"),
-  runtimes: (argv.get("runtime") === "both" ? ["wrangler", "miniflare"] : (argv.get("runtime") ?? "wrangler").split(",")) as Runtime[],
+  runtimes: (argv.get("runtime") === "both" ? ["miniflare", "wrangler"] : (argv.get("runtime") ?? "miniflare").split(",")) as Runtime[],
   only: argv.get("only")?.split(","),
   cpuProf: argv.get("cpu-prof"),
   flash: argv.get("flash") === "none" ? null : (() => {
@@ -69,6 +72,12 @@ const opts = {
 };
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+/**
+ * Ours keeps its local state (Durable Object storage, D1) in memory (tmpfs) when the machine has one: on
+ * Cloudflare those writes are remote and never stall the tracker's thread, while a local disk's fsync on a
+ * shared machine would measure the disk (seen: a flash crowd served at 29% with the tracker 82% idle).
+ */
+const STATE_ROOT = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 const here = fileURLToPath(new URL(".", import.meta.url));
 const log = (...parts: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...parts);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -162,7 +171,7 @@ const oursUrl = (base: string) => (target: Target, infoHash: string) =>
   target === "ours-direct" ? `${base}/announce/${infoHash}` : `${base}/announce`;
 
 async function startWrangler(): Promise<TrackerHandle> {
-  worker = await startLocalWorker({ vars: { USAGE_PROBE: "1" } });
+  worker = await startLocalWorker({ vars: { USAGE_PROBE: "1" }, stateRoot: STATE_ROOT });
   const local = worker;
   // startLocalWorker spawns scripts/start.mjs (its own process group) → wrangler (node) → workerd ×2.
   const launcher = processTree(process.pid).find((p) => readCmdline(p.pid).includes("scripts/start.mjs"));
@@ -203,7 +212,7 @@ async function bundle(): Promise<string> {
 }
 
 async function startMiniflare(): Promise<TrackerHandle> {
-  const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-mf-state-"));
+  const stateDir = await mkdtemp(path.join(STATE_ROOT, "edgeswarm-mf-state-"));
   const child = forkTs("miniflare-tracker.ts", [await bundle(), stateDir]);
   const { port } = await nextMessage<{ type: string; port: number }>(child, "listening", 60_000);
   const workerd = processTree(child.pid!).filter((p) => p.comm === "workerd");
@@ -444,7 +453,7 @@ function label(spec: RunSpec): string {
     "ours-mux": "ours `/announce`",
     reference: "bittorrent-tracker",
   }[spec.target];
-  const runtime = spec.target === "reference" ? "" : spec.runtime === "miniflare" ? " via Miniflare" : spec.runtime === "deno" ? " on Deno" : "";
+  const runtime = spec.target === "reference" ? "" : spec.runtime === "wrangler" ? " via wrangler dev" : spec.runtime === "deno" ? " on Deno" : "";
   const unpaced = spec.target !== "reference" && spec.runtime === "deno" ? " **unpaced** (rate limit lifted)" : " **unpaced**";
   return `${name}${runtime}${spec.paced || spec.kind === "flash" ? "" : unpaced}`;
 }
@@ -559,15 +568,16 @@ function report(rows: Row[]): string {
   }
   out.push(
     "",
-    `Server CPU and RSS: ours = the workerd processes (\`wrangler dev\` runs two: the worker's own and wrangler's dev proxy in front ` +
-      `of it; the split is printed on stderr), wrangler's Node side excluded; one instance serves all of ours' runs, each with fresh ` +
-      `swarms. bittorrent-tracker = a fresh Node child process per run. ` +
+    `Server CPU and RSS: ours = its workerd process (via Miniflare by default; with \`--runtime=wrangler\` also wrangler dev's proxy ` +
+      `workerd, the split printed on stderr), Node's side excluded; one instance serves all of ours' runs, each with fresh ` +
+      `swarms, its local state in memory. bittorrent-tracker = a fresh Node child process per run. ` +
       `CPU per announce covers the whole cycle (the announce, its ${opts.offers} offers and their ${opts.offers} answers). Latency: ` +
       `announce written → reply read. Failure frames are counted apart, never as answered announces. The load comes from ` +
       `${opts.generators} generator processes on the same ${cores} cores; "other load" is CPU used by anything else meanwhile — ` +
       `compare runs only when it is near 0. Locally one workerd thread runs all of ours' Durable Objects (as one Node thread runs ` +
-      `bittorrent-tracker), so ≈1.0 core on the worker's process means that thread was the limit; \`--runtime=miniflare\` measures ` +
-      `the same bundle without wrangler dev's proxy. Ours on Deno = the one deno process (all its threads), a fresh one per run.`,
+      `bittorrent-tracker), so ≈1.0 core on the worker's process means that thread was the limit. \`npm run bench:floor\` measures ` +
+      `what workerd itself spends per message, the floor under ours' CPU per cycle. Ours on Deno = the one deno process (all ` +
+      `its threads), a fresh one per run.`,
   );
   return out.join("\n");
 }

@@ -71,6 +71,7 @@ function makeRegistry(intervalSeconds = 120) {
   registry = new SwarmRegistry<FakeSocket>({
     db: db as unknown as D1Database,
     intervalSeconds,
+    activityReportSeconds: 0,
     caps: { ...DEFAULT_SWARM_CAPS, maxSocketsPerAddress: 2 },
     access: { mode: "open", allow: new Set(), deny: new Set() },
   });

@@ -5,7 +5,7 @@
 // Layer: adapter (the Deno entry).
 import { DatabaseSync } from "node:sqlite";
 import { SwarmRegistry } from "../../durable-objects/in-process/swarm-registry";
-import { announceIntervalSeconds, trackerCaps } from "../../durable-objects/env";
+import { activityReportSeconds, announceIntervalSeconds, trackerCaps } from "../../durable-objects/env";
 import { accessPolicy } from "../../durable-objects/swarm/access-policy";
 import { createApp } from "../app";
 import type { Env } from "../env";
@@ -51,6 +51,7 @@ for (const problem of access.problems) console.warn(`settings: ${problem}`);
 const registry = new SwarmRegistry<WebSocket>({
   db,
   intervalSeconds: announceIntervalSeconds(env),
+  activityReportSeconds: activityReportSeconds(env),
   caps: trackerCaps(env),
   access: access.policy,
   messageRate: settings.messagesPerSecond === null ? undefined : { perSecond: settings.messagesPerSecond, burst: 3 * settings.messagesPerSecond },

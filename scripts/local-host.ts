@@ -43,7 +43,14 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   if (options.host === "workerd") return { ...(await startLocalWorker(options)), host: "workerd" };
-  return startDeno(options);
+  // A port chosen here may be taken by another process before Deno binds it: try again on a fresh one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDeno(options);
+    } catch (error) {
+      if (options.port !== undefined || attempt >= 3 || !/address already in use|AddrInUse/i.test(String(error))) throw error;
+    }
+  }
 }
 
 async function startDeno(options: LocalHostOptions): Promise<LocalHost> {

@@ -24,6 +24,7 @@ import { SearchRefusedError, searchTorrents, type SearchPage } from "../director
 import {
   deleteTorrent,
   directoryStats,
+  ftsPaths,
   getTorrentFileBytes,
   patchTorrent,
   publishTorrents,
@@ -166,6 +167,22 @@ async function publishEntries(c: AppContext): Promise<PublishEntry[]> {
   throw httpError(415, "unsupported_media_type", "publish as application/json, application/x-bittorrent or multipart/form-data");
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * D1 refuses a row or bound value over 2,000,000 bytes, and one torrent's paths are one row of the full-text
+ * index (and travel JSON-escaped in the batch): over the limit is a 413 with the reason, never a 500.
+ */
+function checkPathBytes(entries: PublishEntry[]): void {
+  const max = DIRECTORY_LIMITS.maxPathBytesPerTorrent;
+  for (const entry of entries) {
+    const bytes = utf8.encode(JSON.stringify(ftsPaths(entry.files))).length;
+    if (bytes > max) {
+      throw httpError(413, "paths_too_large", `${entry.infoHash}: its file paths take ${bytes} bytes; at most ${max} per torrent`);
+    }
+  }
+}
+
 async function requirePublishKey(c: AppContext): Promise<void> {
   const expected = c.env.PUBLISH_KEY;
   if (!expected) return;
@@ -201,6 +218,7 @@ directoryRoutes.post("/torrents", async (c) => {
   if (fileCount > DIRECTORY_LIMITS.maxFilesPerPublish) {
     throw httpError(413, "too_many_files", `at most ${DIRECTORY_LIMITS.maxFilesPerPublish} files per publish`);
   }
+  checkPathBytes(unique);
   const token = newPublisherToken();
   const published = await publishTorrents(c.env.DB, unique, await sha256Hex(token), Date.now(), linksFor(c.req.url));
   const created = published.entries.some((entry) => entry.created);

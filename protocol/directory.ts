@@ -29,7 +29,7 @@ export const DIRECTORY_LIMITS = {
   maxDescriptionChars: 2000,
   /** Search: query length, words in a query, tag filters, hits per page. */
   maxQueryChars: 256,
-  maxQueryTerms: 16,
+  maxQueryTerms: 8,
   maxTagFilters: 5,
   maxLimit: 100,
   defaultLimit: 20,

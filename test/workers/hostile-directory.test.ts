@@ -1,11 +1,11 @@
 // Hostile users against the directory (issue 10), inside workerd with the real migrations: names and paths no
-// client may write, rows D1 cannot hold.
+// client may write, rows D1 cannot hold, searches that cost far more than they should.
 /// <reference path="../../worker/directory/rules/bencode.d.ts" />
 import bencode from "bencode";
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DIRECTORY_LIMITS } from "../../protocol/directory";
-import { BASE, makeTorrent, publish, randomHash, rowCounts } from "./directory-helpers";
+import { BASE, makeTorrent, publish, randomHash, rowCounts, search, searchOk, uniqueWord } from "./directory-helpers";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -89,5 +89,30 @@ describe("a publish whose file paths D1 cannot hold in one row", () => {
     expect(res.status).toBe(413);
     expect(await errorOf(res)).toEqual({ code: "paths_too_large", message: expect.stringMatching(/file paths take \d+ bytes; at most 1048576/) });
     expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe("a search an attacker types", () => {
+  it("refuses a prefix of combining marks alone (it matched every term) with the reason", async () => {
+    for (const q of ["\u0301\u0301*", "\u0301\u0301", "x\u0301\u0301*", '"\u0300\u0301"*']) {
+      const { status, body } = await search({ q });
+      expect(status, JSON.stringify(q)).toBe(400);
+      expect(body.error).toEqual({ code: "bad_query", message: expect.stringMatching(/combining marks|prefix search needs at least 2 letters or digits/) });
+    }
+  });
+
+  it("refuses more prefixes, exclusions or words than a bounded search reads", async () => {
+    for (const q of ["ab* cd* ef* gh*", "love -a -b -c -d -e", '"a b c d e f g h i j k l m"', "a b c d e f g h i"]) {
+      expect((await search({ q })).status, q).toBe(400);
+    }
+  });
+
+  it("still answers the bounded forms of those queries", async () => {
+    const word = uniqueWord("hq");
+    const hash = randomHash();
+    expect((await publish({ info_hash: hash, name: `${word} alpha beta gamma`, size: 1 })).status).toBe(201);
+    for (const q of [`${word.slice(0, 6)}* al* be*`, `${word} -delta -epsilon -zeta -eta`, `${word} ${word} ${word}`]) {
+      expect((await searchOk({ q })).hits.map((h) => h.info_hash), q).toEqual([hash]);
+    }
   });
 });

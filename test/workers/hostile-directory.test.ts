@@ -5,7 +5,7 @@ import bencode from "bencode";
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DIRECTORY_LIMITS } from "../../protocol/directory";
-import { BASE, makeTorrent, publish, randomHash, rowCounts, search, searchOk, uniqueWord } from "./directory-helpers";
+import { BASE, DB, makeTorrent, publish, randomHash, rowCounts, search, searchOk, uniqueWord, upsertSwarmStats } from "./directory-helpers";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -113,6 +113,101 @@ describe("a search an attacker types", () => {
     expect((await publish({ info_hash: hash, name: `${word} alpha beta gamma`, size: 1 })).status).toBe(201);
     for (const q of [`${word.slice(0, 6)}* al* be*`, `${word} -delta -epsilon -zeta -eta`, `${word} ${word} ${word}`]) {
       expect((await searchOk({ q })).hits.map((h) => h.info_hash), q).toEqual([hash]);
+    }
+  });
+});
+
+/**
+ * How many segments FTS5 has ever written to an index: its structure record (rowid 10 of `<table>_data`)
+ * holds a 4-byte cookie, an optional "\xff\0\0\x01" version marker, then varints nLevel, nSegment and
+ * nWriteCounter (sqlite fts5_index.c). Every transaction that changes the index flushes at least one segment.
+ */
+async function ftsSegmentsWritten(table: string): Promise<number> {
+  const row = await DB.prepare(`SELECT block FROM ${table}_data WHERE id = 10`).first<{ block: ArrayBuffer }>();
+  const bytes = new Uint8Array(row!.block);
+  let at = bytes[4] === 0xff && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 1 ? 8 : 4;
+  const varint = (): number => {
+    let value = 0;
+    for (let i = 0; i < 9; i++) {
+      const byte = bytes[at++]!;
+      if (i === 8) return value * 256 + byte;
+      value = value * 128 + (byte & 0x7f);
+      if (!(byte & 0x80)) return value;
+    }
+    return value;
+  };
+  varint(); // levels
+  varint(); // segments
+  return varint();
+}
+
+describe("live counts pushed by the tracker", () => {
+  it("never rewrite a torrent's name and paths in the index: 100 seeder toggles, no index writes", async () => {
+    const word = uniqueWord("toggle");
+    const hash = randomHash();
+    const files = Array.from({ length: 300 }, (_, i) => ({ path: `${word}/disc ${i}/track ${i} of a long album name.flac`, length: 1 }));
+    expect((await publish({ info_hash: hash, name: `${word} box set`, files })).status).toBe(201);
+    const before = await ftsSegmentsWritten("torrents_fts");
+    for (let i = 0; i < 100; i++) {
+      // the same upsert the swarm objects run (durable-objects/swarm-stats.ts)
+      await upsertSwarmStats(DB, hash, { complete: i % 2 === 0 ? 1 : 0, incomplete: 0, downloaded: 7 }, Date.now());
+    }
+    expect(await ftsSegmentsWritten("torrents_fts")).toBe(before);
+
+    // The counts still reach search, filters and sorts at once.
+    await upsertSwarmStats(DB, hash, { complete: 3, incomplete: 1, downloaded: 9 }, Date.now());
+    for (const sort of ["relevance", "seeders", "added"]) {
+      expect((await searchOk({ q: word, alive: 1, sort })).hits.map((h) => [h.info_hash, h.seeders]), sort).toEqual([[hash, 3]]);
+    }
+    await upsertSwarmStats(DB, hash, { complete: 0, incomplete: 0, downloaded: 9 }, Date.now());
+    expect((await searchOk({ q: word, alive: 1 })).hits).toEqual([]);
+    expect((await searchOk({ q: word })).hits[0]).toMatchObject({ seeders: 0, leechers: 0, completed: 9 });
+  });
+
+  it("keep no swarm_stats row for a swarm without peers", async () => {
+    const hash = randomHash();
+    await upsertSwarmStats(DB, hash, { complete: 1, incomplete: 2, downloaded: 0 }, Date.now());
+    const count = () => DB.prepare(`SELECT count(*) AS n FROM swarm_stats WHERE info_hash = ?1`).bind(hash).first<{ n: number }>();
+    expect((await count())!.n).toBe(1);
+    await upsertSwarmStats(DB, hash, { complete: 0, incomplete: 0, downloaded: 5 }, Date.now());
+    expect((await count())!.n).toBe(0);
+    await upsertSwarmStats(DB, randomHash(), { complete: 0, incomplete: 0, downloaded: 0 }, Date.now());
+    expect((await DB.prepare(`SELECT count(*) AS n FROM swarm_stats WHERE complete + incomplete = 0`).first<{ n: number }>())!.n).toBe(0);
+  });
+});
+
+describe("a field sort with many matches", () => {
+  it("walks torrents in seeders, size or name order and gives the same pages as sorting every match", async () => {
+    const { searchTorrents } = await import("../../worker/directory/queries/search");
+    const { parseSearchQuery } = await import("../../worker/directory/rules/query-language");
+    const word = uniqueWord("many");
+    const tag = uniqueWord("t");
+    const seeders = [0, 5, 1, 0, 70, 3, 3, 2_000, 16, 0, 1, 64, 0, 9];
+    // Sizes and names repeat so that ties fall back to the id, as in the real sorts.
+    const entries = seeders.map((s, i) => ({ info_hash: randomHash(), name: `${i % 3 ? "B" : "a"} ${word}`, size: 1000 + (i % 4), tags: i % 2 ? [tag] : [], s }));
+    expect((await publish(entries.map(({ s: _s, ...e }) => e))).status).toBe(201);
+    for (const e of entries) if (e.s > 0) await upsertSwarmStats(DB, e.info_hash, { complete: e.s, incomplete: 0, downloaded: 0 }, Date.now());
+    const parsed = parseSearchQuery(word);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const links = { wsBase: "ws://directory.test" };
+    for (const [sort, order] of [["seeders", "desc"], ["seeders", "asc"], ["size", "desc"], ["size", "asc"], ["name", "asc"], ["name", "desc"]] as const) {
+      for (const filters of [{ tags: [], alive: false }, { tags: [tag], alive: false }, { tags: [], alive: true, minSize: 1001 }]) {
+        const pages: string[][] = [];
+        for (const sortAllBelow of [undefined, 1]) {
+          const seen: string[] = [];
+          let after: { key: number | string | null; id: number } | null = null;
+          let maxId: number | null = null;
+          do {
+            const page = await searchTorrents(DB, { match: parsed.match, sort, order, limit: 3, after, maxId, sortAllBelow, ...filters }, links);
+            seen.push(...page.hits.map((h) => `${h.seeders}:${h.size}:${h.name}:${h.info_hash}`));
+            after = page.next;
+            maxId = page.maxId;
+          } while (after);
+          pages.push(seen);
+        }
+        expect(pages[1], `${sort} ${order} ${JSON.stringify(filters)}`).toEqual(pages[0]);
+        expect(pages[0]!.length).toBeGreaterThan(0);
+      }
     }
   });
 });

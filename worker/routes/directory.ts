@@ -249,7 +249,7 @@ directoryRoutes.get("/search", async (c) => {
     after = { key: decoded.cursor.key, id: decoded.cursor.id };
     maxId = decoded.cursor.maxId;
   }
-  const spec = { match: query.match, sort: params.sort, order, minSize: params.min_size, maxSize: params.max_size, tags, alive: params.alive, limit: params.limit, after, maxId };
+  const spec = { match: query.match, rankMatch: query.rankMatch, sort: params.sort, order, minSize: params.min_size, maxSize: params.max_size, tags, alive: params.alive, limit: params.limit, after, maxId };
   let page: SearchPage;
   try {
     page = await searchTorrents(c.env.DB, spec, linksFor(c.req.url));

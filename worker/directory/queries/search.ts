@@ -1,7 +1,7 @@
 // Search: the SQL plans behind GET /api/search (docs/directory.md "Ranking", "Pagination"), one per sort, each
 // reading as few rows as its order allows. Layer: adapter (functions of D1Database, tested apart from routes).
 import type { SearchHit, SearchSort } from "../../../protocol/directory";
-import { MAX_SEEDER_BUCKET, facetPhrase, facetTokens, seederBucket } from "../rules/facets";
+import { facetPhrase, facetTokens } from "../rules/facets";
 import { RELEVANCE_POOL, bm25Sql, boostSql } from "../rules/ranking";
 import { HIT_COLUMNS, toSearchHit, type Links, type SearchRow } from "./rows";
 
@@ -19,12 +19,40 @@ export type SearchSpec = {
   after: { key: number | string | null; id: number } | null;
   /** Only ids up to this one (the newest when the first page was served); null on a first page. */
   maxId: number | null;
+  /** sort=seeders|size|name: matches below which all are sorted (default SORT_ALL_BELOW; tests lower it to reach the other plan). */
+  sortAllBelow?: number;
+  /**
+   * The included terms alone (no -exclusions), for bm25: an excluded phrase scores 0 in every hit, but FTS5
+   * would still read its whole posting list for the idf. Default: `match`.
+   */
+  rankMatch?: string | null;
 };
 
 const FTS_FROM = "torrents_fts JOIN torrents t ON t.id = torrents_fts.rowid";
-/** The same join reading only the narrow torrents_rank index (id, seeders, size): for scans that rank or filter. */
+/** The same join reading only the narrow torrents_rank index (id, seeders, leechers, size): for scans that rank or filter. */
 const FTS_RANK_FROM = "torrents_fts JOIN torrents t INDEXED BY torrents_rank ON t.id = torrents_fts.rowid";
 const FTS_ID = "torrents_fts.rowid";
+
+/**
+ * Live state is read from the torrent's row (migration 0003: it left the full-text index, where every count
+ * change rewrote the whole row); per candidate that is one probe of torrents_rank.
+ */
+const ALIVE: Sql = { text: "t.seeders + t.leechers > 0", params: [] };
+
+/**
+ * sort=seeders|size|name with text: up to this many matches are all sorted (per match one probe of
+ * torrents_rank, ~0.5 µs, or for names of the row, ~3 µs); beyond it matches are dense enough that walking
+ * torrents in that order and looking each up in the text index (an FTS5 probe, 30-180 µs) fills a page
+ * sooner: about limit × entries / matches probes. Chosen for the crossover at 1M entries (issue 10).
+ */
+export const SORT_ALL_BELOW = { seeders: 50_000, size: 50_000, name: 20_000 } as const;
+
+/** What each field sort orders by, the index that walks torrents in that order (ending in the id), and the join that reads the key per match. */
+const FIELD_SORTS = {
+  seeders: { key: "t.seeders", index: "torrents_seeders", from: FTS_RANK_FROM },
+  size: { key: "t.size", index: "torrents_size", from: FTS_RANK_FROM },
+  name: { key: "t.name COLLATE NOCASE", index: "torrents_name", from: FTS_FROM },
+} as const;
 
 /** SQL with its parameters, in order. */
 type Sql = { text: string; params: unknown[] };
@@ -108,7 +136,7 @@ function listingSql(spec: SearchSpec): Sql {
   const condition = and([
     pin(spec, "t.id"),
     sizeFilters(spec),
-    spec.alive ? { text: "t.seeders + t.leechers > 0", params: [] } : { text: "", params: [] },
+    spec.alive ? ALIVE : { text: "", params: [] },
     ...spec.tags.map((tag) => ({ text: "t.id IN (SELECT torrent_id FROM torrent_tags WHERE tag = ?)", params: [tag] })),
     keyset(spec, keySql, "t.id"),
   ]);
@@ -122,99 +150,63 @@ function listingSql(spec: SearchSpec): Sql {
 }
 
 /**
- * The text query with the facet filters (alive, tags) added as FTS5 terms. FTS5 steps through the first
- * operand of an AND row by row and skips the others ahead to it, so a selective facet (a seeders bucket)
- * goes `first`; a dense one (no seeders) goes last.
+ * The text query with the tag filters added as FTS5 terms: FTS5 steps through the first operand of an AND row
+ * by row and skips the others ahead to it, so a rare tag costs no more than its own postings.
  */
-function facetMatch(spec: SearchSpec, match: string, extra: { first?: string; last?: string } = {}): string {
-  const facets = [...(spec.alive ? [facetTokens.alive] : []), ...spec.tags.map(facetTokens.tag), ...(extra.last ? [extra.last] : [])];
-  const parts = [...(extra.first ? [facetPhrase(extra.first)] : []), `(${match})`, ...facets.map(facetPhrase)];
+function facetMatch(spec: SearchSpec, match: string): string {
+  const parts = [`(${match})`, ...spec.tags.map(facetTokens.tag).map(facetPhrase)];
   return parts.length === 1 ? match : parts.join(" AND ");
 }
 
 function textSql(spec: SearchSpec, match: string): Sql {
   if (spec.sort === "relevance") return relevanceSql(spec, match);
-  if (spec.sort === "seeders") return seedersSql(spec, match);
+  if (spec.sort !== "added") return fieldSortSql(spec, match, spec.sort);
+  // added: FTS5 yields rowids in order, so a page costs its own rows.
   const dir = spec.order === "asc" ? "ASC" : "DESC";
-  // added: FTS5 yields rowids in order, so a page costs its own rows; size and name sort every match.
-  const keySql = spec.sort === "added" ? null : spec.sort === "size" ? "t.size" : "t.name COLLATE NOCASE";
   const condition = and([
     { text: "torrents_fts MATCH ?", params: [facetMatch(spec, match)] },
     pin(spec, FTS_ID),
     sizeFilters(spec),
-    keyset(spec, keySql, FTS_ID),
+    spec.alive ? ALIVE : { text: "", params: [] },
+    keyset(spec, null, FTS_ID),
   ]);
-  const orderBy = keySql === null ? `${FTS_ID} ${dir}` : `${keySql} ${dir}, ${FTS_ID} ${dir}`;
-  const keyColumn = keySql === null ? "NULL" : keySql.replace(" COLLATE NOCASE", "");
   return {
-    text: `SELECT ${HIT_COLUMNS}, NULL AS score, ${keyColumn} AS sort_key
-      FROM ${FTS_FROM} ${where(condition)} ORDER BY ${orderBy} LIMIT ?`,
+    text: `SELECT ${HIT_COLUMNS}, NULL AS score, NULL AS sort_key
+      FROM ${FTS_FROM} ${where(condition)} ORDER BY ${FTS_ID} ${dir} LIMIT ?`,
     params: [...condition.params, spec.limit + 1],
   };
 }
 
 /**
- * Matches in seeders order without sorting them all: one arm per seeder bucket (a facet token), best bucket
- * first, each sorted on its own, chained with UNION ALL so SQLite stops reading once the LIMIT is met.
+ * Matches in seeders, size or name order, by whichever of two plans reads less; the count that picks one stops
+ * at the threshold, and the other plan's LIMIT is 0, so SQLite never opens its cursors.
+ * - few matches: every match joined to its key (torrents_rank, or the row for names) and sorted;
+ * - many matches: torrents walked in key order through the sort's index, each looked up in the text index
+ *   until the page is full. Full rows are read for the page alone.
  */
-function seederArms(
-  spec: SearchSpec,
-  match: string,
-  select: string,
-  options: { dir: "ASC" | "DESC"; keyset: Sql; lowBucket: number; highBucket: number; unseeded: boolean },
-): Sql {
-  const arms: { match: string; orderBy: string }[] = [];
-  for (let b = options.highBucket; b >= options.lowBucket; b--) {
-    arms.push({ match: facetMatch(spec, match, { first: facetTokens.seeded(b) }), orderBy: `t.seeders ${options.dir}, ${FTS_ID} ${options.dir}` });
-  }
-  // No seeders: every key is 0, so FTS5's own rowid order is the order.
-  if (options.unseeded) arms.push({ match: facetMatch(spec, match, { last: facetTokens.unseeded }), orderBy: `${FTS_ID} ${options.dir}` });
-  if (options.dir === "ASC") arms.reverse();
-  const parts = arms.map((arm) => {
-    const condition = and([
-      { text: "torrents_fts MATCH ?", params: [arm.match] },
-      pin(spec, FTS_ID),
-      sizeFilters(spec),
-      options.keyset,
-    ]);
-    return { text: `SELECT * FROM (SELECT ${select} FROM ${FTS_RANK_FROM} ${where(condition)} ORDER BY ${arm.orderBy})`, params: condition.params };
-  });
-  return unionAll(parts);
-}
-
-/** D1 allows at most 5 terms in one compound SELECT; longer chains are nested in groups of 5. */
-const MAX_COMPOUND_TERMS = 5;
-function unionAll(parts: Sql[]): Sql {
-  if (parts.length <= MAX_COMPOUND_TERMS) {
-    return { text: parts.map((p) => p.text).join("\nUNION ALL "), params: parts.flatMap((p) => p.params) };
-  }
-  const groups: Sql[] = [];
-  for (let i = 0; i < parts.length; i += MAX_COMPOUND_TERMS) {
-    const group = unionAll(parts.slice(i, i + MAX_COMPOUND_TERMS));
-    groups.push({ text: `SELECT * FROM (${group.text})`, params: group.params });
-  }
-  return unionAll(groups);
-}
-
-function seedersSql(spec: SearchSpec, match: string): Sql {
+function fieldSortSql(spec: SearchSpec, match: string, sort: keyof typeof FIELD_SORTS): Sql {
   const dir = spec.order === "asc" ? "ASC" : "DESC";
-  const after = spec.after && typeof spec.after.key === "number" ? spec.after.key : null;
-  // Buckets wholly on the far side of the cursor are not read at all.
-  const range =
-    dir === "DESC"
-      ? { lowBucket: 1, highBucket: after === null ? MAX_SEEDER_BUCKET : seederBucket(after), unseeded: true }
-      : { lowBucket: after === null ? 1 : Math.max(1, seederBucket(after)), highBucket: MAX_SEEDER_BUCKET, unseeded: after === null || after === 0 };
-  const arms = seederArms(spec, match, `${FTS_ID} AS id, t.seeders AS s`, {
-    dir,
-    keyset: keyset(spec, "t.seeders", FTS_ID),
-    ...range,
-  });
-  // The arms read only the narrow torrents_rank index; full rows are read for the page alone.
+  const { key, index, from } = FIELD_SORTS[sort];
+  const full = facetMatch(spec, match);
+  const filters = and([pin(spec, "t.id"), sizeFilters(spec), spec.alive ? ALIVE : { text: "", params: [] }, keyset(spec, key, "t.id")]);
+  const orderBy = `ORDER BY ${key} ${dir}, t.id ${dir}`;
+  const few = and([{ text: "torrents_fts MATCH ?", params: [full] }, filters]);
+  const many = and([filters, { text: "EXISTS (SELECT 1 FROM torrents_fts f WHERE f.torrents_fts MATCH ? AND f.rowid = t.id)", params: [full] }]);
+  const cap = Math.max(1, Math.floor(spec.sortAllBelow ?? SORT_ALL_BELOW[sort]));
+  const column = key.replace(" COLLATE NOCASE", "");
   return {
-    text: `WITH page AS (SELECT id, s FROM (${arms.text}) LIMIT ?)
-      SELECT ${HIT_COLUMNS}, NULL AS score, t.seeders AS sort_key FROM page k JOIN torrents t ON t.id = k.id
-      ORDER BY k.s ${dir}, k.id ${dir}`,
-    params: [...arms.params, spec.limit + 1],
+    text: `WITH counted AS MATERIALIZED (
+        SELECT count(*) AS n FROM (SELECT 1 FROM torrents_fts WHERE torrents_fts MATCH ? LIMIT ${cap})
+      ), page AS (
+        SELECT * FROM (SELECT t.id AS id FROM ${from} ${where(few)} ${orderBy}
+          LIMIT CASE WHEN (SELECT n FROM counted) < ${cap} THEN ? ELSE 0 END)
+        UNION ALL
+        SELECT * FROM (SELECT t.id AS id FROM torrents t INDEXED BY ${index} ${where(many)} ${orderBy}
+          LIMIT CASE WHEN (SELECT n FROM counted) >= ${cap} THEN ? ELSE 0 END)
+      )
+      SELECT ${HIT_COLUMNS}, NULL AS score, ${column} AS sort_key FROM page k JOIN torrents t ON t.id = k.id
+      ${orderBy}`,
+    params: [full, ...few.params, spec.limit + 1, ...many.params, spec.limit + 1],
   };
 }
 
@@ -229,13 +221,9 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
   const dir = spec.order === "asc" ? "ASC" : "DESC";
   const sizes = sizeFilters(spec);
   const full = facetMatch(spec, match);
-  const newestCondition = and([{ text: "torrents_fts MATCH ?", params: [full] }, pin(spec, FTS_ID), sizes]);
-  const liveCondition = and([
-    { text: "torrents_fts MATCH ?", params: [spec.alive ? full : facetMatch(spec, match, { last: facetTokens.alive })] },
-    pin(spec, FTS_ID),
-    sizes,
-  ]);
-  const from = sizes.text ? FTS_RANK_FROM : "torrents_fts";
+  const newestCondition = and([{ text: "torrents_fts MATCH ?", params: [full] }, pin(spec, FTS_ID), sizes, spec.alive ? ALIVE : { text: "", params: [] }]);
+  const liveCondition = and([{ text: "torrents_fts MATCH ?", params: [full] }, pin(spec, FTS_ID), sizes, ALIVE]);
+  const newestFrom = sizes.text || spec.alive ? FTS_RANK_FROM : "torrents_fts";
   const score = `(-p.b * ${boostSql("r.seeders")})`;
   let after: Sql = { text: "", params: [] };
   if (spec.after) {
@@ -247,10 +235,10 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
   }
   return {
     text: `WITH newest AS (
-        SELECT ${FTS_ID} AS id FROM ${from} ${where(newestCondition)} ORDER BY ${FTS_ID} DESC LIMIT ${RELEVANCE_POOL.newest}
+        SELECT ${FTS_ID} AS id FROM ${newestFrom} ${where(newestCondition)} ORDER BY ${FTS_ID} DESC LIMIT ${RELEVANCE_POOL.newest}
       ), live AS (
         -- fewer than N newest means every match is already a candidate: LIMIT 0, this cursor is not read
-        SELECT ${FTS_ID} AS id FROM ${from} ${where(liveCondition)} ORDER BY ${FTS_ID} DESC
+        SELECT ${FTS_ID} AS id FROM ${FTS_RANK_FROM} ${where(liveCondition)} ORDER BY ${FTS_ID} DESC
         LIMIT CASE WHEN (SELECT count(*) FROM newest) >= ${RELEVANCE_POOL.newest} THEN ${RELEVANCE_POOL.live} ELSE 0 END
       ), candidates AS (
         SELECT id FROM newest UNION SELECT id FROM live
@@ -268,6 +256,6 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
       SELECT ${HIT_COLUMNS}, k.score AS score, k.score AS sort_key
       FROM ranked k JOIN torrents t ON t.id = k.id
       ORDER BY k.score ${dir}, k.id ${dir}`,
-    params: [...newestCondition.params, ...liveCondition.params, match, ...after.params, spec.limit + 1],
+    params: [...newestCondition.params, ...liveCondition.params, spec.rankMatch ?? match, ...after.params, spec.limit + 1],
   };
 }

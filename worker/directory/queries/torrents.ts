@@ -208,7 +208,13 @@ export async function patchTorrent(
       db
         .prepare(`INSERT INTO torrent_tags (tag, torrent_id) SELECT j.value, (${owned}) FROM json_each(?3) j WHERE (${owned}) IS NOT NULL`)
         .bind(infoHash, tokenHash, tags),
-      db.prepare(`UPDATE torrents_fts SET tags = ?3 WHERE rowid IN (${owned})`).bind(infoHash, tokenHash, patch.tags.join(" ")),
+      // One rewrite of the index row (FTS5 rewrites a row whole): the tag words and the tag facets together.
+      db
+        .prepare(
+          `UPDATE torrents_fts SET tags = ?3, facets = (SELECT f.facets FROM torrent_facets f WHERE f.id = torrents_fts.rowid)
+           WHERE rowid IN (${owned})`,
+        )
+        .bind(infoHash, tokenHash, patch.tags.join(" ")),
     );
   }
   const results = await db.batch(statements);

@@ -6,7 +6,8 @@ import { DIRECTORY_LIMITS } from "../../../protocol/directory";
 /** One search term: the tokens of a word or "quoted phrase", matched adjacent and in order. */
 export type QueryTerm = { tokens: string[]; prefix: boolean };
 export type ParsedQuery = { include: QueryTerm[]; exclude: QueryTerm[] };
-export type QueryResult = { ok: true; query: ParsedQuery; match: string | null } | { ok: false; error: string };
+/** `rankMatch`: the included terms alone, what relevance scores (an excluded term scores 0 in every hit). */
+export type QueryResult = { ok: true; query: ParsedQuery; match: string | null; rankMatch: string | null } | { ok: false; error: string };
 
 // What FTS5's unicode61 tokenizer keeps (its categories 'L* N* Co M*', see migrations/0002): everything
 // else separates tokens, so "24.04" is the two tokens 24 and 04 in the index and in a query alike.
@@ -106,7 +107,7 @@ export function parseSearchQuery(input: string): QueryResult {
   if (input.length > DIRECTORY_LIMITS.maxQueryChars) {
     return { ok: false, error: `query too long: at most ${DIRECTORY_LIMITS.maxQueryChars} characters` };
   }
-  if (input.trim() === "") return { ok: true, query: { include: [], exclude: [] }, match: null };
+  if (input.trim() === "") return { ok: true, query: { include: [], exclude: [] }, match: null, rankMatch: null };
   const query: ParsedQuery = { include: [], exclude: [] };
   const seen = new Set<string>();
   let prefixes = 0;
@@ -149,5 +150,5 @@ export function parseSearchQuery(input: string): QueryResult {
       error: count > 0 ? "a query needs at least one word that is not excluded" : "the query has no letters or digits to search for",
     };
   }
-  return { ok: true, query, match: toFtsMatch(query) };
+  return { ok: true, query, match: toFtsMatch(query), rankMatch: toFtsMatch({ include: query.include, exclude: [] }) };
 }

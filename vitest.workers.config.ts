@@ -14,6 +14,9 @@ export default defineConfig(async () => {
           // A short re-announce interval (peers expire after 2 intervals + 2 s) keeps the expiry test quick; a
           // small swarm ceiling lets the caps test fill a swarm.
           bindings: { TEST_MIGRATIONS: migrations, ANNOUNCE_INTERVAL_SECONDS: "2", MAX_PEERS_PER_SWARM: "120" },
+          // wrangler.toml's write limit (20 a minute per address) with room for the suite's thousands of
+          // publishes, which all come from one address here; test/e2e/hostile-http.test.ts meets the real limit.
+          ratelimits: { PUBLISH_RATE_LIMIT: { simple: { limit: 1_000_000, period: 60 } } },
         },
       }),
     ],

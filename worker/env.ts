@@ -10,4 +10,6 @@ export interface Env extends TrackerEnv {
   ICE_SERVERS?: string;
   /** When set, publishing to the directory requires this key. */
   PUBLISH_KEY?: string;
+  /** Writes (publish, patch, delete) per client address and period: wrangler.toml [[ratelimits]]. */
+  PUBLISH_RATE_LIMIT: RateLimit;
 }

@@ -160,6 +160,8 @@ async function startSystem(): Promise<System> {
     d1Persist: path.join(stateDir, "v3", "d1"),
     durableObjects: { SWARMS: "SwarmObject" },
     durableObjectsPersist: path.join(stateDir, "v3", "do"),
+    // wrangler.toml's write limit is per address; the fill publishes thousands of share lists from one.
+    ratelimits: { PUBLISH_RATE_LIMIT: { simple: { limit: 1_000_000, period: 60 } } },
     cf: false,
   });
   await mf.ready;

@@ -2,9 +2,11 @@
 // client may write, rows D1 cannot hold, searches that cost far more than they should.
 /// <reference path="../../worker/directory/rules/bencode.d.ts" />
 import bencode from "bencode";
-import { SELF } from "cloudflare:test";
+import { SELF, createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DIRECTORY_LIMITS } from "../../protocol/directory";
+import type { Env } from "../../worker/env";
+import worker from "../../worker/index";
 import { BASE, DB, makeTorrent, publish, randomHash, rowCounts, search, searchOk, uniqueWord, upsertSwarmStats } from "./directory-helpers";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -209,5 +211,69 @@ describe("a field sort with many matches", () => {
         expect(pages[0]!.length).toBeGreaterThan(0);
       }
     }
+  });
+});
+
+describe("a publish from another site's page", () => {
+  const form = () => {
+    const body = new FormData();
+    body.append("torrent", new File([makeTorrent(uniqueWord("xsite"), 5)], "x.torrent"));
+    return body;
+  };
+
+  it("is refused (403) whether the browser says so in Origin or in Sec-Fetch-Site, and writes nothing", async () => {
+    const cases: Record<string, string>[] = [
+      { origin: "https://evil.example" },
+      { origin: "null" },
+      { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site", origin: "https://sub.directory.test" },
+    ];
+    for (const headers of cases) {
+      const before = await rowCounts();
+      const res = await SELF.fetch(`${BASE}/api/torrents`, { method: "POST", body: form(), headers });
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(await errorOf(res)).toEqual({ code: "cross_site", message: expect.stringMatching(/may not write to this directory/) });
+      // CORS: nothing lets the other site read the answer either.
+      expect(res.headers.get("access-control-allow-origin")).toBeNull();
+      expect(await rowCounts()).toEqual(before);
+    }
+    const del = await SELF.fetch(`${BASE}/api/torrents/${randomHash()}`, { method: "DELETE", headers: { origin: "https://evil.example", authorization: "Bearer abcdefghijklmnopqrstuvwxyz" } });
+    expect(del.status).toBe(403);
+    const preflight = await SELF.fetch(`${BASE}/api/torrents`, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("passes from this site's own page and from clients that are not browsers", async () => {
+    expect((await SELF.fetch(`${BASE}/api/torrents`, { method: "POST", body: form(), headers: { origin: BASE, "sec-fetch-site": "same-origin" } })).status).toBe(201);
+    expect((await SELF.fetch(`${BASE}/api/torrents`, { method: "POST", body: form() })).status).toBe(201);
+  });
+});
+
+describe("writes from one address", () => {
+  it("are limited by the PUBLISH_RATE_LIMIT binding the pool reads from wrangler.toml", () => {
+    expect(typeof (env as unknown as Env).PUBLISH_RATE_LIMIT.limit).toBe("function");
+  });
+
+  it("past the limit get a 429 with Retry-After, counted per address (an IPv6 /64 as one)", async () => {
+    const keys: string[] = [];
+    const limiter = { limit: async ({ key }: { key: string }) => (keys.push(key), { success: keys.length <= 2 }) };
+    const call = async (address: string) => {
+      const ctx = createExecutionContext();
+      const request = new Request(`${BASE}/api/torrents`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": address },
+        body: JSON.stringify({ info_hash: randomHash(), name: "limited", size: 1 }),
+      });
+      const res = await worker.fetch(request, { ...(env as unknown as Env), PUBLISH_RATE_LIMIT: limiter }, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    expect((await call("203.0.113.9")).status).toBe(201);
+    expect((await call("2001:db8:1:2:aaaa::1")).status).toBe(201);
+    const limited = await call("2001:db8:1:2:bbbb::2");
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("60");
+    expect(await errorOf(limited)).toEqual({ code: "rate_limited", message: expect.stringMatching(/too many writes/) });
+    expect(keys).toEqual(["203.0.113.9", "2001:db8:1:2::/64", "2001:db8:1:2::/64"]);
   });
 });

@@ -38,10 +38,13 @@ import { bearerToken, keysMatch, newPublisherToken, sha256Hex } from "../directo
 import { TorrentFileError, parseTorrentFile } from "../directory/rules/torrent-file";
 import type { Env } from "../env";
 import { httpError } from "../errors";
+import { guardWrites } from "../guards";
 
 type AppContext = Context<{ Bindings: Env }>;
 
 export const directoryRoutes = new Hono<{ Bindings: Env }>();
+// Every publish, patch and delete: same-site or non-browser clients only, rate-limited per address.
+directoryRoutes.use("*", guardWrites);
 
 const DEFAULT_ORDER = { relevance: "desc", seeders: "desc", size: "desc", added: "desc", name: "asc" } as const;
 const MAX_PATCH_BYTES = 64 * 1024;

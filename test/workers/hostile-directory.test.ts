@@ -277,3 +277,31 @@ describe("writes from one address", () => {
     expect(keys).toEqual(["203.0.113.9", "2001:db8:1:2::/64", "2001:db8:1:2::/64"]);
   });
 });
+
+describe("a squatter's JSON entry", () => {
+  it("is replaced by the verified .torrent of the same hash; the squatter's token owns nothing after", async () => {
+    const word = uniqueWord("real");
+    const torrent = makeTorrent(`${word} ubuntu desktop`, 4096);
+    const { infoHashOf } = await import("./directory-helpers");
+    const hash = await infoHashOf(torrent);
+    const bait = uniqueWord("bait");
+    const squat = await publish({ info_hash: hash, name: `${bait} free movie`, size: 4096, tags: ["video"], description: "click me" });
+    expect(squat.status).toBe(201);
+    const squatter = ((await squat.json()) as { token: string }).token;
+
+    const real = await SELF.fetch(`${BASE}/api/torrents?tags=linux`, { method: "POST", headers: { "content-type": "application/x-bittorrent" }, body: torrent });
+    expect(real.status).toBe(201);
+    const published = (await real.json()) as { token: string; entries: { name: string; created: boolean; torrent_url: string | null; tags: string[]; description: string | null }[] };
+    expect(published.entries[0]).toMatchObject({ name: `${word} ubuntu desktop`, created: true, torrent_url: `/api/torrents/${hash}/torrent`, tags: ["linux"], description: null });
+    expect(published.token).toEqual(expect.any(String));
+
+    expect((await searchOk({ q: bait })).hits).toEqual([]);
+    expect((await searchOk({ q: word })).hits.map((h) => h.info_hash)).toEqual([hash]);
+    const call = (method: string, token: string) => SELF.fetch(`${BASE}/api/torrents/${hash}`, { method, headers: { authorization: `Bearer ${token}` } });
+    expect((await call("DELETE", squatter)).status).toBe(403);
+    // Publishing JSON for it again changes nothing now, nor does the .torrent a second time.
+    expect((await publish({ info_hash: hash, name: `${bait} again`, size: 1 })).status).toBe(200);
+    expect((await SELF.fetch(`${BASE}/api/torrents`, { method: "POST", headers: { "content-type": "application/x-bittorrent" }, body: torrent })).status).toBe(200);
+    expect((await call("DELETE", published.token)).status).toBe(204);
+  });
+});

@@ -12,6 +12,15 @@ export { SwarmObject } from "../durable-objects/swarm-object";
 
 const app = new Hono<{ Bindings: Env }>();
 app.onError(onError);
+// The worker's own HTTP answers (the page's static files get theirs from client/web/_headers): never
+// content-sniffed, never framed, never a document that may load anything. Tracker sockets are left alone.
+for (const path of ["/api/*", "/lab/*", "/internal/*", "/health"]) {
+  app.use(path, async (c, next) => {
+    await next();
+    c.res.headers.set("x-content-type-options", "nosniff");
+    c.res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+  });
+}
 app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 
 app.get("/health", (c) => c.json({ ok: true }));

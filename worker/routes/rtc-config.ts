@@ -21,6 +21,6 @@ export function iceServersFrom(setting: string | undefined): IceServer[] {
 
 rtcConfigRoutes.get("/rtc-config", (c) => {
   const body: RtcConfig = { iceServers: iceServersFrom(c.env.ICE_SERVERS) };
-  // Short cache: TURN credentials may rotate.
-  return c.json(body, 200, { "cache-control": "public, max-age=300" });
+  // TURN credentials are per deployment and may be short-lived: never kept by shared caches or on disk.
+  return c.json(body, 200, { "cache-control": "private, no-store" });
 });

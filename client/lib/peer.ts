@@ -8,12 +8,13 @@ import type { PublishResponse, SearchHit, TorrentDetails } from "../../protocol/
 import { DEFAULT_SERVER, deployment, rtcConfigFor, type Deployment, type PeerRtcConfig } from "./deployment";
 import { DirectoryClient, type ReplyParsers } from "./directory-client";
 import { Emitter } from "./emitter";
-import { EdgeswarmError, NoPeersError, NotFoundError, StoppedError, VerificationError, asEdgeswarmError } from "./errors";
+import { EdgeswarmError, NoPeersError, NotFoundError, StoppedError, UnsafeNameError, VerificationError, asEdgeswarmError } from "./errors";
 import { formatDuration } from "./format";
 import type { VerifyResult } from "./piece-verify";
 import { progressOf, type Progress, type TorrentLike } from "./progress";
 import { announceOnSwarmSockets } from "./swarm-announce";
 import { parseTarget, type Target } from "./targets";
+import { layoutProblem } from "./torrent-layout";
 
 export type { PieceStrategy, Progress };
 
@@ -40,6 +41,11 @@ export type PeerOptions = {
   progressIntervalMs?: number;
   /** Directory client to use (default: one for `server`, with the platform's reply checks). */
   directory?: DirectoryClient;
+  /**
+   * Also announce to trackers a magnet or .torrent names besides this deployment (default false: a link from
+   * a stranger would otherwise make this peer contact, and reveal itself to, hosts of the stranger's choosing).
+   */
+  keepOtherTrackers?: boolean;
 };
 
 /** What a platform (Node, a browser) provides. */
@@ -57,6 +63,11 @@ export type PeerPlatform = {
   checkRoom?(path: string, bytes: number): Promise<void>;
   /** Reads a finished torrent back from storage and checks it against its piece hashes; null = not supported. */
   verify?(torrent: Torrent): Promise<VerifyResult | null>;
+  /**
+   * Runs when a download's metadata arrives, before anything is written (synchronously: WebTorrent opens its
+   * files right after): throws an EdgeswarmError when the download may not write its files into `folder`.
+   */
+  guardFiles?(torrent: Torrent, folder: string, options: { overwrite: boolean }): void;
 };
 
 export type SeedOptions = {
@@ -115,6 +126,10 @@ export type DownloadOptions = {
   pick?: (hits: SearchHit[]) => SearchHit | undefined;
   /** Passed to WebTorrent's `add` as they are (e.g. a page's `store`, `destroyStoreOnDestroy`). */
   torrentOptions?: Record<string, unknown>;
+  /** Write names that start with "." (.bashrc, .ssh/…); default false: such a torrent is refused before anything is written. */
+  allowDotfiles?: boolean;
+  /** Replace files that exist although an earlier run of this download did not create them (default false: refused). */
+  overwrite?: boolean;
 };
 
 /** What a download target turned out to be. */
@@ -248,7 +263,7 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
     const rtc = this.options.rtc ?? rtcConfigFor(this.deployment, (await this.directory.rtcConfig()).iceServers);
     if (this.stopping) throw new StoppedError();
     const client = this.platform.createClient(rtc);
-    announceOnSwarmSockets(client, { swarmUrl: this.deployment.swarm, socketTag: this.options.socketTag });
+    announceOnSwarmSockets(client, { swarmUrl: this.deployment.swarm, socketTag: this.options.socketTag, keepOtherTrackers: this.options.keepOtherTrackers ?? false });
     client.on("error", (error) => this.emit("error", asEdgeswarmError(error, "webtorrent")));
     return client;
   }
@@ -504,6 +519,10 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
       const onError = (error: Error | string) => finish(asEdgeswarmError(error, `downloading ${torrent.name || resolved.infoHash}`));
       const onClose = () => finish(new StoppedError("the download was stopped"));
       const onMetadata = () => {
+        if (settled) return;
+        // Before WebTorrent opens (and creates) any file: finish() destroys the torrent, which then writes nothing.
+        const refused = ours ? this.refusal(torrent, options) : null;
+        if (refused) return finish(refused);
         download.emit("metadata", { name: torrent.name, length: torrent.length, files: filesOf(torrent), pieces: live.pieces?.length ?? 0 });
         if (this.platform.checkRoom) {
           this.platform.checkRoom(torrent.path ?? "", torrent.length - torrent.downloaded).catch((error: unknown) => finish(asEdgeswarmError(error, "no room")));
@@ -545,6 +564,18 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
       else torrent.once("done", () => void onDone());
       download.setAbort((error) => finish(error));
     });
+  }
+
+  /** Why a download may not write its files (protocol/name-rules.ts, then the platform's own checks), or null. */
+  private refusal(torrent: Torrent, options: DownloadOptions): EdgeswarmError | null {
+    const problem = layoutProblem((torrent as Torrent & { info?: unknown }).info, { allowDotfiles: options.allowDotfiles ?? false });
+    if (problem) return new UnsafeNameError(`refused to download: ${problem.message}`, problem.problem);
+    try {
+      this.platform.guardFiles?.(torrent, torrent.path, { overwrite: options.overwrite ?? false });
+    } catch (error) {
+      return asEdgeswarmError(error, "refused to download");
+    }
+    return null;
   }
 
   /** Reports a running torrent's later trouble on the peer. */

@@ -1,7 +1,7 @@
 // The page's state: the WebTorrent client, the torrents this tab holds and what it knows about them, and the
 // actions the views share (download, seed, remove). Layer: client/web.
 import type { TorrentDetails } from "../../protocol/directory";
-import type { Deployment, DirectoryClient } from "../lib/browser";
+import { layoutProblem, type Deployment, type DirectoryClient } from "../lib/browser";
 import { DEFAULT_STRATEGY, type BrowserClient, type BrowserTorrent, type SeedOptions } from "./browser-peer";
 import { FileChunkStore, pieceLengthFor } from "./file-chunk-store";
 import { claimStore, storageEstimate } from "./opfs-stores";
@@ -73,7 +73,19 @@ export class App {
         strategy: DEFAULT_STRATEGY,
         destroyStoreOnDestroy: true,
       }) as unknown as BrowserTorrent;
-      return this.hold(infoHash, torrent, "download", details, details?.magnet ?? null, release);
+      const held = this.hold(infoHash, torrent, "download", details, details?.magnet ?? null, release);
+      // Issue 10: the torrent's names must follow protocol/name-rules.ts (no path out of its folder, no control
+      // or direction characters; dotfiles are harmless in this private storage). WebTorrent's browser store
+      // (fsa-chunk-store) makes its "<name> - <hash>" folder in the origin-private file system as soon as the
+      // metadata arrives, before this event: a refused torrent's store is destroyed, which removes that folder.
+      torrent.once("metadata", () => {
+        const problem = layoutProblem((torrent as unknown as { info?: unknown }).info, { allowDotfiles: true });
+        if (!problem) return;
+        held.error = `refused to download: ${problem.message}`;
+        torrent.destroy({ destroyStore: true });
+        this.changed();
+      });
+      return held;
     } catch (error) {
       release();
       throw error;

@@ -4,8 +4,6 @@
 // from that peer over WebRTC, and must refuse before writing anything, leaving the user's files byte for byte.
 // The magnets also name a foreign tracker, an exact source and a peer address on a trap port: nothing may
 // connect to it. And a seeding CLI binds nothing beyond loopback.
-/// <reference path="../../worker/directory/rules/bencode.d.ts" />
-import bencode from "bencode";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from "node:fs/promises";
@@ -18,10 +16,10 @@ import type { Torrent } from "webtorrent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeClient } from "../../client/lib/node-peer";
 import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
+import { buildTorrent, placeSeedData, type Layout } from "./hostile-torrents";
 import { eventually, nextEvent } from "./wait";
 
 const BIN = fileURLToPath(new URL("../../client/cli/bin.mjs", import.meta.url));
-const PIECE = 16 * 1024;
 const EXIT = { ok: 0, unsafeName: 8, exists: 9 };
 
 let worker: LocalWorker;
@@ -79,35 +77,11 @@ function cli(args: string[]): { exited: Promise<Exit>; pid: number; output: () =
   return { exited, pid: child.pid ?? 0, output: () => stdout, kill: () => child.kill("SIGINT") };
 }
 
-type Layout = { name: string; files: { path: string[]; data: Buffer }[] } | { name: string; data: Buffer };
-
-/** A canonical .torrent built by hand (create-torrent would refuse or fold these names). */
-function buildTorrent(layout: Layout): { torrent: Buffer; infoHash: string; all: Buffer } {
-  const text = (s: string) => Buffer.from(s, "utf8");
-  const all = "data" in layout ? layout.data : Buffer.concat(layout.files.map((f) => f.data));
-  const pieces = [];
-  for (let at = 0; at < all.length; at += PIECE) pieces.push(createHash("sha1").update(all.subarray(at, at + PIECE)).digest());
-  const info: Record<string, unknown> = { name: text(layout.name), "piece length": PIECE, pieces: Buffer.concat(pieces) };
-  if ("data" in layout) info.length = layout.data.length;
-  else info.files = layout.files.map((f) => ({ length: f.data.length, path: f.path.map(text) }));
-  const torrent = Buffer.from(bencode.encode({ info }));
-  return { torrent, infoHash: createHash("sha1").update(bencode.encode(info)).digest("hex"), all };
-}
-
-/**
- * Seeds a hand-built torrent from a stock WebTorrent client: its data goes where WebTorrent's store looks (the
- * name and path joined and folded by path.join, control characters dropped from the last element).
- */
+/** Seeds a hand-built torrent from a stock WebTorrent client, and gives a magnet for it that also names the trap. */
 async function seed(layout: Layout): Promise<{ infoHash: string; magnet: string; all: Buffer }> {
   const { torrent, infoHash, all } = buildTorrent(layout);
   const dir = await folder("seed");
-  const files = "data" in layout ? [{ path: [] as string[], data: layout.data }] : layout.files;
-  for (const file of files) {
-    const relative = path.join(path.sep, layout.name, ...file.path).slice(1);
-    const target = path.join(dir, path.dirname(relative), path.basename(relative).replace(/[<>:"/\\|?*\u0000-\u001F]/g, ""));
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, file.data);
-  }
+  await placeSeedData(dir, layout);
   const added = seeder.add(torrent, { path: dir, announce: [`${worker.wsUrl}/announce/${infoHash}`] });
   if (!added.done) await nextEvent(added as Torrent, "done", 30_000, `the seeder to check ${layout.name}`);
   const elsewhere = `127.0.0.1:${trapPort}`;

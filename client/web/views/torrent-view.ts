@@ -4,7 +4,7 @@
 import type { TorrentDetails } from "../../../protocol/directory";
 import type { App, Held } from "../app";
 import type { BrowserFile, BrowserTorrent } from "../browser-peer";
-import { EdgeswarmError } from "../../lib/browser";
+import { EdgeswarmError, visibleText } from "../../lib/browser";
 import { copyText, h, replace, setText } from "../dom";
 import { formatAge, formatBytes, formatDuration, formatPercent, formatSpeed, plural } from "../format";
 import { PIECE_CLASS_LABELS, drawPieceMap, pieceAvailability, summarize, type PieceClass } from "../piece-map";
@@ -128,7 +128,8 @@ export class TorrentView {
     this.live = null;
     this.fileRows = [];
     const d = this.details;
-    const name = (t?.name && t.name !== hash ? t.name : null) ?? d?.name ?? `Torrent ${hash.slice(0, 12)}…`;
+    // Names and paths come from strangers: control and direction characters are shown as codes (issue 10).
+    const name = visibleText((t?.name && t.name !== hash ? t.name : null) ?? d?.name ?? `Torrent ${hash.slice(0, 12)}…`);
     const size = t?.length || d?.size;
     const meta = [
       size ? formatBytes(size) : null,
@@ -229,7 +230,7 @@ export class TorrentView {
       }
     } else if (d && d.files.length > 0) {
       for (const file of d.files.slice(0, 500)) {
-        list.append(h("li", { class: "file", "data-testid": "file" }, h("span", { class: "file-name" }, file.path), h("span", { class: "muted" }, formatBytes(file.length))));
+        list.append(h("li", { class: "file", "data-testid": "file" }, h("span", { class: "file-name" }, visibleText(file.path)), h("span", { class: "muted" }, formatBytes(file.length))));
       }
     } else if (t) {
       list.append(h("li", { class: "muted" }, "The file list arrives with the metadata, from the first peer."));
@@ -255,7 +256,7 @@ export class TorrentView {
     const element = h(
       "li",
       { class: "file", "data-testid": "file" },
-      h("span", { class: "file-name" }, file.path),
+      h("span", { class: "file-name" }, visibleText(file.path)),
       h("span", { class: "file-meta" }, h("span", { class: "muted" }, formatBytes(file.length)), state),
       progress,
       h("span", { class: "file-actions" }, preview, save),
@@ -303,7 +304,7 @@ export class TorrentView {
         : kind === "audio"
           ? h("audio", { src, controls: true, preload: "metadata", "aria-label": `Preview of ${file.name}`, "data-testid": "preview-media" })
           : h("video", { src, controls: true, playsinline: true, preload: "metadata", "aria-label": `Preview of ${file.name}`, "data-testid": "preview-media" });
-    replace(area, h("p", { class: "preview-title" }, `Preview: ${file.path}`), media, h("button", { type: "button", class: "button small secondary", onclick: () => this.clearPreview() }, "Close preview"));
+    replace(area, h("p", { class: "preview-title" }, `Preview: ${visibleText(file.path)}`), media, h("button", { type: "button", class: "button small secondary", onclick: () => this.clearPreview() }, "Close preview"));
   }
 
   private clearPreview(): void {

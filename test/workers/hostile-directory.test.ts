@@ -81,6 +81,23 @@ describe("a publish naming files no client may write", () => {
   });
 });
 
+describe("the largest publish the limits allow", () => {
+  it("is stored whole (201): every limit fits D1's 2 MB rows", async () => {
+    const word = uniqueWord("big");
+    // 7 torrents × 1,000 paths of ~1,000 characters: just under 1 MiB of paths each, ~7 MB of body.
+    const entries = Array.from({ length: 7 }, (_, t) => ({
+      info_hash: randomHash(),
+      name: `${word} ${t}`,
+      files: Array.from({ length: 1000 }, (_, i) => ({ path: `${word}/${String(i).padStart(4, "0")}-${"y".repeat(1000)}`, length: 1 })),
+    }));
+    const body = JSON.stringify(entries);
+    expect(body.length).toBeLessThan(DIRECTORY_LIMITS.maxPublishBytes);
+    const res = await publish(entries);
+    expect(res.status, await res.clone().text()).toBe(201);
+    expect((await searchOk({ q: word, limit: 10 })).hits).toHaveLength(7);
+  });
+});
+
 describe("a publish whose file paths D1 cannot hold in one row", () => {
   it("is a 413 with the reason, not a 500", async () => {
     // 2,000 paths of 600 characters: 1.2 MB of paths, under every per-file and per-publish count limit.

@@ -36,9 +36,19 @@ describe("PUT /lab/files/:key", () => {
   });
 
   it("refuses a body without a length (411) or over the limit (413) before reading it", async () => {
-    const stream = new ReadableStream({ pull: (controller) => controller.enqueue(new Uint8Array(1024)) }); // endless
+    // 1 MiB with no length said: the route would have to buffer it to know (a finite stream, so that a route
+    // that buffers fails this test instead of hanging it).
+    let sent = 0;
+    const stream = new ReadableStream({
+      pull: (controller) => {
+        if (sent >= 1024 * 1024) return controller.close();
+        sent += 64 * 1024;
+        controller.enqueue(new Uint8Array(64 * 1024));
+      },
+    });
     const unsized = await call(new Request(url("c.bin"), { method: "PUT", body: stream, headers: { authorization: `Bearer ${KEY}` }, duplex: "half" } as RequestInit));
     expect(unsized.status).toBe(411);
+    expect((await call(new Request(url("c.bin")))).status).toBe(404);
     const huge = await call(
       new Request(url("d.bin"), { method: "PUT", body: new ReadableStream(), headers: { authorization: `Bearer ${KEY}`, "content-length": String(MAX_LAB_FILE_BYTES + 1) }, duplex: "half" } as RequestInit),
     );

@@ -198,6 +198,8 @@ async function startMiniflareSystem(): Promise<System> {
     d1Persist: path.join(stateDir, "v3", "d1"),
     durableObjects: { SWARMS: "SwarmObject" },
     durableObjectsPersist: path.join(stateDir, "v3", "do"),
+    // wrangler.toml's write limit is per address; the fill publishes thousands of share lists from one.
+    ratelimits: { PUBLISH_RATE_LIMIT: { simple: { limit: 1_000_000, period: 60 } } },
     cf: false,
   });
   await mf.ready;
@@ -264,7 +266,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-type Query = { label: string; params: string; deepPages?: number };
+/** `refused`: the directory must answer 400 (issue 10's bar: every hostile class is refused or cheap). */
+type Query = { label: string; params: string; deepPages?: number; refused?: boolean };
 
 const QUERIES: Query[] = [
   { label: "common word", params: "q=love" },
@@ -279,14 +282,33 @@ const QUERIES: Query[] = [
   { label: "tag + size filter", params: "q=night&tag=tv&min_size=1000000000" },
   { label: "deep page (10th)", params: "q=love&sort=added&limit=20", deepPages: 9 },
   { label: "deep page (10th) by relevance", params: "q=night&limit=20", deepPages: 9 },
+  // Hostile classes (issue 10): what an attacker would type, beside the ordinary queries above.
+  { label: "hostile: combining marks as a prefix", params: `q=${encodeURIComponent("\u0301\u0301*")}`, refused: true },
+  { label: "hostile: same, sort by seeders", params: `q=${encodeURIComponent("\u0301\u0301*")}&sort=seeders`, refused: true },
+  { label: "hostile: one-letter prefixes", params: `q=${encodeURIComponent("a* b* c*")}`, refused: true },
+  { label: "hostile: three two-letter prefixes", params: `q=${encodeURIComponent("th* lo* ni*")}` },
+  { label: "hostile: three prefixes, sort by seeders", params: `q=${encodeURIComponent("th* lo* ni*")}&sort=seeders` },
+  { label: "hostile: four prefixes", params: `q=${encodeURIComponent("th* lo* ni* da*")}`, refused: true },
+  { label: "hostile: 8 common words", params: `q=${encodeURIComponent("the love night day black white red blue")}` },
+  { label: "hostile: 9 words", params: `q=${encodeURIComponent("the love night day black white red blue dark")}`, refused: true },
+  { label: "hostile: one word 50 times", params: `q=${encodeURIComponent(Array.from({ length: 50 }, () => "the").join(" "))}` },
+  { label: "hostile: 12-word phrase", params: `q=${encodeURIComponent('"the love night day black white red blue dark light last first"')}` },
+  { label: "hostile: 12-word phrase as a prefix", params: `q=${encodeURIComponent('"the love night day black white red blue dark light last fi"*')}` },
+  { label: "hostile: exclusions only", params: `q=${encodeURIComponent("-love -night")}`, refused: true },
+  { label: "hostile: 4 common exclusions", params: `q=${encodeURIComponent("love -night -day -black -white")}` },
+  { label: "hostile: exclusion prefixes", params: `q=${encodeURIComponent("love -th* -lo* -ni*")}` },
+  { label: "hostile: half the entries, sort by seeders", params: "q=video&sort=seeders" },
+  { label: "hostile: common word, live only, newest", params: "q=love&alive=1&sort=added" },
+  { label: "hostile: half the entries, sort by size", params: "q=video&sort=size" },
 ];
 
-async function search(system: System, params: string): Promise<{ ms: number; dbMs: number; hits: number; next: string | null }> {
+async function search(system: System, params: string, refused = false): Promise<{ ms: number; dbMs: number; hits: number; next: string | null }> {
   const started = performance.now();
   const res = await system.fetch(`/api/search?${params}`);
   const body = (await res.json()) as { hits?: unknown[]; next_cursor?: string | null; error?: unknown };
   const ms = performance.now() - started;
-  if (res.status !== 200) throw new Error(`search ${params} answered ${res.status}: ${JSON.stringify(body.error)}`);
+  if (res.status !== (refused ? 400 : 200)) throw new Error(`search ${params} answered ${res.status}: ${JSON.stringify(body.error)}`);
+  if (refused) return { ms, dbMs: 0, hits: 0, next: null }; // refused before the database
   const dbMs = Number(/db;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? NaN);
   return { ms, dbMs, hits: body.hits!.length, next: body.next_cursor ?? null };
 }
@@ -300,12 +322,12 @@ async function measure(system: System, query: Query): Promise<Measured> {
     if (!next) break;
     params = `${query.params}&cursor=${next}`;
   }
-  for (let i = 0; i < 3; i++) await search(system, params); // warm-up
+  for (let i = 0; i < 3; i++) await search(system, params, query.refused); // warm-up
   const samples: number[] = [];
   const dbSamples: number[] = [];
   let hits = 0;
   for (let i = 0; i < RUNS; i++) {
-    const result = await search(system, params);
+    const result = await search(system, params, query.refused);
     samples.push(result.ms);
     dbSamples.push(result.dbMs);
     hits = result.hits;
@@ -358,14 +380,18 @@ async function main(): Promise<void> {
       for (const query of QUERIES) {
         const result = await measure(system, query);
         all.push(result.p99);
+        // Parameters as typed (marks and all), but with control and direction characters shown as codes.
+        const shown = decodeURIComponent(query.params).replace(/[\u0300-\u036f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
         rows.push(
-          `| ${query.label} | \`${decodeURIComponent(query.params)}\` | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${Number(result.dbP50.toFixed(1))} | ${Number(result.dbP99.toFixed(1))} | ${result.hits} |`,
+          `| ${query.label} | \`${shown}\` | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${Number(result.dbP50.toFixed(1))} | ${Number(result.dbP99.toFixed(1))} | ${query.refused ? "400" : result.hits} |`,
         );
       }
       const header = [
         `### ${size.toLocaleString("en")} entries`,
         `publish: ${Math.round(rate)} entries/s in share lists of ${SHARE_LIST}; ${singleRate.toFixed(0)} single-entry publishes/s`,
         `machine load average while measuring: ${loadavg()[0]!.toFixed(1)} (${process.env.BENCH_NOTE ?? "2 cores"})`,
+        "",
+        "Hits 400: refused with a 400 before the database (D1 columns 0).",
         "",
         "| query | parameters | p50 ms | p99 ms | D1 p50 ms | D1 p99 ms | hits |",
         "|---|---|---:|---:|---:|---:|---:|",

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { DIRECTORY_LIMITS } from "../../protocol/directory";
 import type { Env } from "../../worker/env";
 import worker from "../../worker/index";
-import { BASE, DB, makeTorrent, publish, randomHash, rowCounts, search, searchOk, uniqueWord, upsertSwarmStats } from "./directory-helpers";
+import { BASE, DB, ftsSegmentsWritten, makeTorrent, publish, randomHash, rowCounts, search, searchOk, uniqueWord, upsertSwarmStats } from "./directory-helpers";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -136,42 +136,21 @@ describe("a search an attacker types", () => {
   });
 });
 
-/**
- * How many segments FTS5 has ever written to an index: its structure record (rowid 10 of `<table>_data`)
- * holds a 4-byte cookie, an optional "\xff\0\0\x01" version marker, then varints nLevel, nSegment and
- * nWriteCounter (sqlite fts5_index.c). Every transaction that changes the index flushes at least one segment.
- */
-async function ftsSegmentsWritten(table: string): Promise<number> {
-  const row = await DB.prepare(`SELECT block FROM ${table}_data WHERE id = 10`).first<{ block: ArrayBuffer }>();
-  const bytes = new Uint8Array(row!.block);
-  let at = bytes[4] === 0xff && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 1 ? 8 : 4;
-  const varint = (): number => {
-    let value = 0;
-    for (let i = 0; i < 9; i++) {
-      const byte = bytes[at++]!;
-      if (i === 8) return value * 256 + byte;
-      value = value * 128 + (byte & 0x7f);
-      if (!(byte & 0x80)) return value;
-    }
-    return value;
-  };
-  varint(); // levels
-  varint(); // segments
-  return varint();
-}
-
 describe("live counts pushed by the tracker", () => {
-  it("never rewrite a torrent's name and paths in the index: 100 seeder toggles, no index writes", async () => {
+  it("never rewrite a torrent's name, paths or description in the indexes: 100 seeder toggles, no index writes", async () => {
     const word = uniqueWord("toggle");
     const hash = randomHash();
     const files = Array.from({ length: 300 }, (_, i) => ({ path: `${word}/disc ${i}/track ${i} of a long album name.flac`, length: 1 }));
-    expect((await publish({ info_hash: hash, name: `${word} box set`, files })).status).toBe(201);
-    const before = await ftsSegmentsWritten("torrents_fts");
+    const description = `Every disc of the ${word} box set, remastered`;
+    expect((await publish({ info_hash: hash, name: `${word} box set`, files, description })).status).toBe(201);
+    // Both full-text indexes: names, paths and tags (0002/0003) and descriptions (0004).
+    const indexes = ["torrents_fts", "torrents_desc_fts"];
+    const before = await Promise.all(indexes.map((index) => ftsSegmentsWritten(DB, index)));
     for (let i = 0; i < 100; i++) {
       // the same upsert the swarm objects run (durable-objects/swarm-stats.ts)
       await upsertSwarmStats(DB, hash, { complete: i % 2 === 0 ? 1 : 0, incomplete: 0, downloaded: 7 }, Date.now());
     }
-    expect(await ftsSegmentsWritten("torrents_fts")).toBe(before);
+    expect(await Promise.all(indexes.map((index) => ftsSegmentsWritten(DB, index)))).toEqual(before);
 
     // The counts still reach search, filters and sorts at once.
     await upsertSwarmStats(DB, hash, { complete: 3, incomplete: 1, downloaded: 9 }, Date.now());

@@ -2,6 +2,7 @@
 // downloads in the lab's cs mode, BEP 19 web seed in its hybrid mode) and PUT for the lab runner.
 // Layer: adapter (routes only resolve and forward to the bucket).
 import { Hono, type Context } from "hono";
+import { rangedResponse } from "../../protocol/http-range";
 import { keysMatch } from "../../protocol/secrets";
 import type { Env } from "../env";
 import { httpError } from "../errors";
@@ -39,45 +40,18 @@ labFileRoutes.put("/files/:key", async (c) => {
   return c.json({ key, size: object?.size ?? length, etag: object?.httpEtag ?? null }, 201);
 });
 
-// RFC 9110 §14: a single byte range answers 206 with Content-Range; R2 parses the Range header itself.
+// GET/HEAD with single Range requests (protocol/http-range.ts); R2 reads only the bytes answered.
 async function serve(c: Context<{ Bindings: Env }>, method: "GET" | "HEAD"): Promise<Response> {
   const key = checkedKey(c.req.param("key") ?? "");
-  const rangeHeader = c.req.raw.headers.get("range");
   const head = await c.env.FILES.head(objectKey(key));
   if (!head) throw httpError(404, "not_found", `no lab file ${key}`);
-  const size = head.size;
-  const range = rangeHeader ? parseRange(rangeHeader, size) : null;
-  if (range === "unsatisfiable") {
-    return new Response(null, { status: 416, headers: { "content-range": `bytes */${size}`, "accept-ranges": "bytes" } });
-  }
-  const headers = new Headers({ "accept-ranges": "bytes", "content-type": "application/octet-stream", etag: head.httpEtag });
-  const status = range ? 206 : 200;
-  const offset = range ? range.start : 0;
-  const length = range ? range.end - range.start + 1 : size;
-  headers.set("content-length", String(length));
-  if (range) headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
-  if (method === "HEAD") return new Response(null, { status, headers });
-  const object = await c.env.FILES.get(objectKey(key), range ? { range: { offset, length } } : undefined);
-  if (!object) throw httpError(404, "not_found", `no lab file ${key}`);
-  return new Response(object.body, { status, headers });
+  const headers = { "content-type": "application/octet-stream", etag: head.httpEtag };
+  return rangedResponse({ method, range: c.req.header("range") }, head.size, headers, async (offset, length) => {
+    const object = await c.env.FILES.get(objectKey(key), length === head.size ? undefined : { range: { offset, length } });
+    if (!object) throw httpError(404, "not_found", `no lab file ${key}`);
+    return object.body;
+  });
 }
 
 labFileRoutes.get("/files/:key", (c) => serve(c, "GET"));
 labFileRoutes.on("HEAD", "/files/:key", (c) => serve(c, "HEAD"));
-
-/** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; several ranges are answered with the whole file (allowed). */
-export function parseRange(header: string, size: number): { start: number; end: number } | "unsatisfiable" | null {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return null;
-  const [, from, to] = match;
-  if (from === "" && to === "") return null;
-  if (from === "") {
-    const suffix = Number(to);
-    if (suffix === 0) return "unsatisfiable";
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(from);
-  const end = to === "" ? size - 1 : Math.min(Number(to), size - 1);
-  if (start >= size || end < start) return "unsatisfiable";
-  return { start, end };
-}

@@ -347,7 +347,8 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
 /** `get --list`: the files with their numbers (for --select) and sizes; downloads nothing, writes nothing. */
 async function listCommand(target: string, opts: GetOpts, globals: Globals): Promise<void> {
   const { createNodePeer } = await loadNode();
-  const peer = createNodePeer({ server: globals.server, noPeersTimeoutMs: opts.timeout * 1000 });
+  // The same trackers as the download it previews: this deployment's alone unless --keep-trackers.
+  const peer = createNodePeer({ server: globals.server, keepOtherTrackers: Boolean(opts.keepTrackers), noPeersTimeoutMs: opts.timeout * 1000 });
   stopOnSignals(peer, () => EXIT.interrupted);
   let info;
   try {

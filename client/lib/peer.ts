@@ -466,7 +466,7 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
     }
     download.torrent = torrent;
     // The edge as a web seed, only while peers cannot serve well.
-    const webSeedUrl = resolved.listing?.web_seed ?? (typeof torrentId === "string" ? magnetWebSeeds(torrentId)[0] : undefined);
+    const webSeedUrl = resolved.listing?.web_seed ?? (typeof torrentId === "string" ? this.deployment.ownWebSeed(magnetWebSeeds(torrentId)) : undefined);
     let assist: { url: string; assist: WebSeedAssist } | null = null;
     if (webSeedUrl && ours && options.webSeed !== false) {
       const selection = download.selection;

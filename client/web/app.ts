@@ -179,8 +179,9 @@ export class App {
         applySelection(torrent as never, held.paused ? [] : held.selection);
         void this.keep(held);
       });
-      // The edge's copy (the listing's web seed, or a magnet's ws=), asked only when peers cannot serve well.
-      const webSeedUrl = details?.web_seed ?? magnetWebSeeds(magnet)[0] ?? pending?.meta?.webSeeds[0];
+      // The edge's copy (the listing's web seed, or this deployment's own named by a magnet's ws= or a .torrent's
+      // url-list), asked only when peers cannot serve well.
+      const webSeedUrl = details?.web_seed ?? this.site.ownWebSeed([...magnetWebSeeds(magnet), ...(pending?.meta?.webSeeds ?? [])]);
       if (webSeedUrl) {
         held.webSeed = assistWithWebSeed(torrent as never, webSeedUrl, {
           wanted: () => (held.selection && torrent.files.length ? piecesOfSelection({ pieceLength: torrent.pieceLength, length: torrent.length, files: torrent.files }, held.selection) : null),

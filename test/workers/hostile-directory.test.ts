@@ -172,6 +172,18 @@ describe("live counts pushed by the tracker", () => {
     await upsertSwarmStats(DB, randomHash(), { complete: 0, incomplete: 0, downloaded: 0 }, Date.now());
     expect((await DB.prepare(`SELECT count(*) AS n FROM swarm_stats WHERE complete + incomplete = 0`).first<{ n: number }>())!.n).toBe(0);
   });
+
+  it("leave a listed torrent its completed count, which a host that keeps counts in memory reads back at start", async () => {
+    const { completedCounts } = await import("../../durable-objects/swarm-stats");
+    const listed = randomHash();
+    expect((await publish({ info_hash: listed, name: uniqueWord("done"), size: 1 })).status).toBe(201);
+    await upsertSwarmStats(DB, listed, { complete: 2, incomplete: 0, downloaded: 41 }, Date.now());
+    await upsertSwarmStats(DB, listed, { complete: 0, incomplete: 0, downloaded: 42 }, Date.now());
+    const live = randomHash();
+    await upsertSwarmStats(DB, live, { complete: 1, incomplete: 0, downloaded: 7 }, Date.now());
+    const counts = await completedCounts(DB, 1_000_000);
+    expect([counts.get(listed), counts.get(live)]).toEqual([42, 7]);
+  });
 });
 
 describe("a field sort with many matches", () => {

@@ -163,7 +163,15 @@ async function startSystem(): Promise<System> {
 async function startDenoSystem(): Promise<System> {
   const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-search-bench-"));
   const dbPath = path.join(stateDir, "directory.sqlite");
-  const host = await startLocalHost({ host: "deno", dbPath, timeoutMs: 60_000 });
+  // wrangler.toml's write limit (20 a minute) is per client address, and the Deno host reads it from there:
+  // behind a proxy (BEHIND_PROXY=1) it takes the address from X-Forwarded-For, so the fill's publishes each
+  // come from an address of their own, as the Miniflare system lifts the limit instead.
+  const host = await startLocalHost({ host: "deno", dbPath, timeoutMs: 60_000, vars: { BEHIND_PROXY: "1" } });
+  let requests = 0;
+  const fromAnAddress = () => {
+    requests++;
+    return `10.${(requests >> 16) & 255}.${(requests >> 8) & 255}.${requests & 255}`;
+  };
   const script = `import { DatabaseSync } from "node:sqlite";
     const [file, query, params] = Deno.args;
     const db = new DatabaseSync(file);
@@ -174,7 +182,7 @@ async function startDenoSystem(): Promise<System> {
     console.log(JSON.stringify(db.prepare(query).get(...JSON.parse(params)) ?? null));`;
   return {
     stateDir,
-    fetch: (route, init) => fetch(`${host.httpUrl}${route}`, init),
+    fetch: (route, init) => fetch(`${host.httpUrl}${route}`, { ...init, headers: { ...(init?.headers as Record<string, string>), "x-forwarded-for": fromAnAddress() } }),
     sql: async <T>(query: string, params: unknown[]) => {
       const { stdout } = await run(denoBinary(), ["eval", "--quiet", script, dbPath, query, JSON.stringify(params)], { cwd: root, maxBuffer: 1 << 20 });
       return JSON.parse(stdout) as T | null;

@@ -5,7 +5,8 @@
 // torrents through the migration's triggers. Then a fixed query mix, through GET /api/search, per size.
 // BENCH_HOST=deno runs the same against the Deno host (worker/deno/server.ts: the same app, SQLite through
 // node:sqlite) over real HTTP, its "D1" columns then the SQLite time the routes report the same way.
-// Options (env): BENCH_SIZES=100000,1000000  BENCH_RUNS=40  BENCH_KEEP=1 (keep the state directory)  BENCH_HOST.
+// Options (env): BENCH_SIZES=100000,1000000  BENCH_RUNS=40  BENCH_KEEP=1 (keep the state directory)  BENCH_HOST
+// BENCH_DESCRIBED=0.4 (the share of entries with a description; 0 = none, as before issue 12).
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -27,6 +28,7 @@ const DATABASE_ID = "00000000-0000-0000-0000-000000000000"; // wrangler.toml's p
 const SIZES = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const SHARE_LIST = 1000;
+const DESCRIBED = Number(process.env.BENCH_DESCRIBED ?? 0.4);
 const FILL_CONCURRENCY = 2;
 
 // --- realistic entries: names from word lists with dots, dashes, brackets, years, resolutions ---
@@ -66,10 +68,32 @@ function vocabulary(): string[] {
 }
 const VOCAB = vocabulary();
 
-type Entry = { info_hash: string; name: string; piece_length: number; files: { path: string; length: number }[]; tags: string[] };
+/**
+ * Words of descriptions that names do not use (so a query of them matches descriptions alone), the common
+ * ones first; a description mixes them with the names' vocabulary (so `love` matches in both indexes).
+ */
+const DESCRIPTION_WORDS = (
+  "includes complete edition remastered original quality version release collection extras bonus uncut " +
+  "subtitles commentary soundtrack lossless documentary anthology bootleg restored widescreen director " +
+  "interview booklet artwork scans chapters translation narrated unabridged illustrated annotated vinyl " +
+  "rip encoded checked verified mirror official archive retail proper internal repack limited deluxe " +
+  "anniversary criterion imported rare vintage pristine uncensored extended theatrical festival premiere"
+).split(" ");
+
+type Entry = { info_hash: string; name: string; piece_length: number; files: { path: string; length: number }[]; tags: string[]; description?: string };
 
 function generator(seed: number) {
   const random = seededRandom(seed);
+  // Descriptions draw from a stream of their own: the names are those of runs without descriptions.
+  const describing = seededRandom(seed + 1);
+  const description = (): string | undefined => {
+    if (describing() >= DESCRIBED) return undefined;
+    const words = Array.from({ length: 6 + Math.floor(describing() * 20) }, () => {
+      if (describing() < 0.3) return VOCAB[Math.min(VOCAB.length - 1, Math.floor(Math.exp(describing() * Math.log(VOCAB.length))) - 1)]!;
+      return DESCRIPTION_WORDS[Math.min(DESCRIPTION_WORDS.length - 1, Math.floor(Math.exp(describing() * Math.log(DESCRIPTION_WORDS.length))) - 1)]!;
+    });
+    return `${words.join(" ")}.`;
+  };
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const zipfWord = () => VOCAB[Math.min(VOCAB.length - 1, Math.floor(Math.exp(random() * Math.log(VOCAB.length))) - 1)]!;
@@ -141,7 +165,7 @@ function generator(seed: number) {
       files.push({ path: "README.md", length: int(500, 20000) });
       tags = ["data"];
     }
-    return { info_hash: hash(), name, piece_length: 2 ** int(16, 24), files, tags };
+    return { info_hash: hash(), name, piece_length: 2 ** int(16, 24), files, tags, description: description() };
   };
 }
 
@@ -308,6 +332,21 @@ const QUERIES: Query[] = [
   { label: "hostile: half the entries, sort by seeders", params: "q=video&sort=seeders" },
   { label: "hostile: common word, live only, newest", params: "q=love&alive=1&sort=added" },
   { label: "hostile: half the entries, sort by size", params: "q=video&sort=size" },
+  // Words of descriptions (issue 12): matched in the description index alone, or in both.
+  { label: "description word", params: "q=remastered" },
+  { label: "rare description word", params: "q=premiere" },
+  { label: "description words, 2", params: "q=original+edition" },
+  { label: "description word, sort by seeders", params: "q=remastered&sort=seeders" },
+  { label: "description word, sort by size", params: "q=remastered&sort=size" },
+  { label: "description word, sort by name", params: "q=remastered&sort=name" },
+  { label: "description word, newest", params: "q=remastered&sort=added" },
+  { label: "description word, tag + alive", params: "q=remastered&tag=movie&alive=1" },
+  { label: "deep page (10th), description word by relevance", params: "q=remastered&limit=20", deepPages: 9 },
+  { label: "hostile: common description words, 8", params: `q=${encodeURIComponent("includes complete edition remastered original quality version release")}` },
+  { label: "hostile: three prefixes in descriptions", params: `q=${encodeURIComponent("in* co* re*")}` },
+  { label: "hostile: same, sort by size", params: `q=${encodeURIComponent("in* co* re*")}&sort=size` },
+  { label: "hostile: common in names and descriptions, sort by name", params: "q=the&sort=name" },
+  { label: "hostile: description word, 4 common exclusions", params: `q=${encodeURIComponent("includes -complete -edition -remastered -original")}` },
 ];
 
 async function search(system: System, params: string, refused = false): Promise<{ ms: number; dbMs: number; hits: number; next: string | null }> {
@@ -397,7 +436,7 @@ async function main(): Promise<void> {
       const header = [
         `### ${size.toLocaleString("en")} entries`,
         `publish: ${Math.round(rate)} entries/s in share lists of ${SHARE_LIST}; ${singleRate.toFixed(0)} single-entry publishes/s`,
-        `machine load average while measuring: ${loadavg()[0]!.toFixed(1)} (${process.env.BENCH_NOTE ?? "2 cores"})`,
+        `machine load average while measuring: ${loadavg()[0]!.toFixed(1)} (${process.env.BENCH_NOTE ?? "2 cores"}); ${Math.round(DESCRIBED * 100)}% of entries with a description`,
         "",
         "Hits 400: refused with a 400 before the database (D1 columns 0).",
         "",

@@ -101,6 +101,22 @@ describe("relevance over many matches", () => {
 });
 
 describe("search SQL", () => {
+  it("reads torrents for the page alone: the outermost join is driven by the page under every sort", async () => {
+    const { searchTorrents } = await import("../../worker/directory/queries/search");
+    for (const sort of ["relevance", "seeders", "size", "added", "name"] as const) {
+      let page: { sql: string; params: unknown[] } | undefined;
+      const spy = {
+        prepare: (sql: string) => ({ bind: (...params: unknown[]) => ((page ??= { sql, params }), DB.prepare(sql).bind(...params)) }),
+        batch: (statements: D1PreparedStatement[]) => DB.batch(statements),
+      } as unknown as D1Database;
+      await searchTorrents(spy, { match: '"love"', sort, order: "desc", tags: [], alive: false, limit: 20, after: null, maxId: 1e9 }, { wsBase: "ws://directory.test" });
+      const plan = await DB.prepare(`EXPLAIN QUERY PLAN ${page!.sql}`).bind(...page!.params).all<{ parent: number; detail: string }>();
+      const top = plan.results.filter((row) => row.parent === 0).map((row) => row.detail);
+      expect(top.filter((detail) => /^SCAN t\b/.test(detail)), `${sort}: ${top.join("; ")}`).toEqual([]);
+      expect(top, sort).toContain("SEARCH t USING INTEGER PRIMARY KEY (rowid=?)");
+    }
+  });
+
   it("stays within D1's limits (100 bound parameters, 5 compound terms) for every sort with every filter", async () => {
     const { searchTorrents } = await import("../../worker/directory/queries/search");
     for (const sort of ["relevance", "seeders", "size", "added", "name"] as const) {

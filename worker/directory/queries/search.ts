@@ -243,7 +243,9 @@ function fieldSortSql(spec: SearchSpec, match: string, sort: keyof typeof FIELD_
         SELECT * FROM (SELECT t.id AS id FROM torrents t INDEXED BY ${index} ${where(many)} ${orderBy}
           LIMIT CASE WHEN (SELECT n FROM counted) >= ${cap} THEN ? ELSE 0 END)
       )
-      SELECT ${HIT_COLUMNS}, NULL AS score, ${column} AS sort_key FROM page k JOIN torrents t ON t.id = k.id
+      -- CROSS JOIN: the page drives the join. Left to itself SQLite (3.4x, as in D1) walks all of torrents in
+      -- the sort's index to skip sorting the page, a scan of every entry for a page of 20.
+      SELECT ${HIT_COLUMNS}, NULL AS score, ${column} AS sort_key FROM page k CROSS JOIN torrents t ON t.id = k.id
       ${orderBy} LIMIT ?`,
     params: [...counts.flatMap((c) => c.params), ...few.flatMap((f) => f.params), ...many.params, spec.limit + 1, spec.limit + 1],
   };

@@ -82,10 +82,19 @@ export async function zeroStaleSwarmStats(db: D1Database, startedAt: number): Pr
   return result.meta.changes;
 }
 
-/** Swarms' completed counts as last pushed (most first), for a host that keeps them in memory. */
+/**
+ * Swarms' completed counts as last pushed (most first), for a host that keeps them in memory: from the live
+ * swarms' rows and, since a swarm's row goes with its last peer (migration 0003), from the listed torrents,
+ * which keep the count their swarm last pushed.
+ */
 export async function completedCounts(db: D1Database, limit: number): Promise<Map<string, number>> {
   const { results } = await db
-    .prepare(`SELECT info_hash, downloaded FROM swarm_stats WHERE downloaded > 0 ORDER BY downloaded DESC LIMIT ?1`)
+    .prepare(
+      `SELECT info_hash, max(downloaded) AS downloaded FROM (
+         SELECT info_hash, downloaded FROM swarm_stats WHERE downloaded > 0
+         UNION ALL SELECT info_hash, completed FROM torrents WHERE completed > 0
+       ) GROUP BY info_hash ORDER BY downloaded DESC LIMIT ?1`,
+    )
     .bind(limit)
     .all<{ info_hash: string; downloaded: number }>();
   return new Map(results.map((row) => [row.info_hash, row.downloaded]));

@@ -25,6 +25,15 @@ export type AppHost<E extends Env> = {
 export function createApp<E extends Env>(host: AppHost<E>): Hono<{ Bindings: E }> {
   const app = new Hono<{ Bindings: E }>();
   app.onError(onError);
+  // The app's own HTTP answers (the page's static files get theirs from client/web/_headers): never
+  // content-sniffed, never framed, never a document that may load anything. Tracker sockets are left alone.
+  for (const path of ["/api/*", "/lab/*", "/internal/*", "/seed/*", "/health", "/stats.json", "/metrics"]) {
+    app.use(path, async (c, next) => {
+      await next();
+      c.res.headers.set("x-content-type-options", "nosniff");
+      c.res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    });
+  }
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 
   app.get("/health", (c) => c.json({ ok: true }));

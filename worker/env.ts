@@ -31,6 +31,8 @@ export interface Env extends TrackerSettings {
   ANNOUNCE_LIMITER?: RateLimit;
   /** Largest torrent (bytes) a publisher may store at the edge as a web seed; default 1 GiB. */
   WEB_SEED_MAX_BYTES?: string;
+  /** Writes (publish, patch, delete) per client address and period: wrangler.toml [[ratelimits]]. */
+  PUBLISH_RATE_LIMIT: RateLimit;
 }
 
 /** Cloudflare's bindings: everything the routes read, and the swarm objects (worker/cloudflare.ts). */

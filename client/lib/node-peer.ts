@@ -1,6 +1,7 @@
 // A WebTorrent client for Node peers: WebRTC only (trackers introduce peers; no DHT, LSD, PEX, uTP, NAT-PMP/
 // UPnP or web seeds), with the Node WebRTC fixes installed, one connection kept per peer when offers cross,
 // and a prompt re-announce after a failed handshake. Layer: client/lib, Node entry point.
+import { Server } from "node:net";
 import WebTorrent from "webtorrent";
 import type { PieceStrategy, RtcConfig } from "webtorrent";
 import { LOOPBACK_RTC as LOOPBACK } from "./deployment";
@@ -32,17 +33,23 @@ export type NodeClientOptions = {
   uploadLimit?: number;
   /** Download cap for the whole client, bytes per second (default: none). */
   downloadLimit?: number;
+  /**
+   * Address of the TCP listener webtorrent always opens (it accepts BitTorrent-over-TCP peers, which a
+   * WebRTC-only peer never gets): "127.0.0.1" by default, so nothing beyond loopback is bound; "0.0.0.0" or
+   * "::" only when asked.
+   */
+  listenAddress?: string;
 };
 
 export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
   installNodeWebRtcFixes();
-  const client = new WebTorrent({
+  const client = listeningOn(options.listenAddress ?? "127.0.0.1", () => new WebTorrent({
     peerId: options.peerId,
     maxConns: options.maxConns,
     uploadLimit: options.uploadLimit,
     downloadLimit: options.downloadLimit,
     tracker: { rtcConfig: forLibdatachannel(options.rtc ?? LOOPBACK_RTC) },
-    // WebRTC only. webtorrent still opens a TCP listener (on 0.0.0.0) that nothing dials with these off.
+    // WebRTC only. webtorrent still opens a TCP listener that nothing dials with these off (see listeningOn).
     dht: false,
     lsd: false,
     utPex: false,
@@ -50,7 +57,7 @@ export function createNodeClient(options: NodeClientOptions = {}): WebTorrent {
     natUpnp: false,
     natPmp: false,
     webSeeds: false,
-  });
+  }));
   if (options.strategy) useDefaultStrategy(client, options.strategy);
   resolveOfferGlare(client);
   if (options.handshakeRetry !== false) retryFailedHandshakes(client, options.handshakeRetry);
@@ -65,6 +72,25 @@ export function setNodeIceServers(client: WebTorrent, iceServers: RTCIceServer[]
 /** A copy (the client's own object, which refreshes change in place) with TURN credentials escaped. */
 function forLibdatachannel(rtc: RtcConfig): RtcConfig {
   return { ...rtc, iceServers: libdatachannelIceServers(rtc.iceServers ?? []) };
+}
+
+/**
+ * webtorrent 3 starts its TCP listener inside its constructor (lib/conn-pool.js: `tcpServer.listen(port, cb)`)
+ * and has no option for its address, so it would bind every interface. For that one synchronous call, a
+ * `listen(port[, cb])` without an address gets `host`; every other listen is left as it is.
+ */
+function listeningOn<T>(host: string, construct: () => T): T {
+  const listen = Server.prototype.listen;
+  const original = listen as (this: Server, ...args: unknown[]) => Server;
+  Server.prototype.listen = function (this: Server, ...args: unknown[]) {
+    const portOnly = typeof args[0] === "number" && args.length <= 2 && (args[1] === undefined || typeof args[1] === "function");
+    return original.apply(this, portOnly ? [args[0], host, ...args.slice(1)] : args);
+  } as typeof listen;
+  try {
+    return construct();
+  } finally {
+    Server.prototype.listen = listen;
+  }
 }
 
 /** Torrents added (or seeded: `seed` goes through `add`) without a `strategy` get this one. */

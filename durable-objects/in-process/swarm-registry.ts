@@ -25,7 +25,8 @@ export type RegistrySettings = {
 
 /**
  * Completed counts of swarms that emptied, as a Durable Object keeps that one number in its storage. Bounded:
- * past this many the oldest go (the directory's swarm_stats still has them).
+ * past this many the oldest go (a listed torrent's row still has its count; an unlisted swarm's is gone with
+ * its swarm_stats row, migration 0003).
  */
 const KEPT_DOWNLOADED = 100_000;
 

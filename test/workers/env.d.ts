@@ -6,6 +6,9 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** Left unmigrated: directory-migrations.test.ts applies the migrations in a deployment's order. */
+      DB_BEFORE_0003: D1Database;
+      DB_WITHOUT_0003: D1Database;
     }
   }
 }

@@ -56,6 +56,14 @@ describe("the tracker's statistics", () => {
 
     const page = await SELF.fetch("http://tracker.test/stats");
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    // Its own policy (static assets' _headers do not reach it): this origin's stylesheet and icon, no script.
+    expect(page.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    for (const path of ["/stats.json", "/metrics"]) {
+      expect((await SELF.fetch(`http://tracker.test${path}`)).headers.get("content-security-policy"), path).toBe("default-src 'none'; frame-ancestors 'none'");
+    }
     const html = await page.text();
     expect(html).toContain(`data-testid="stat-peers">${after.peers.total.toLocaleString("en-US")}<`);
     expect(html).toContain("HTTP (desktop clients)");

@@ -38,12 +38,16 @@ const limiter = (name: string) => {
   const setting = settings.rateLimits[name];
   return setting ? new MemoryRateLimit(setting) : undefined;
 };
+// Directory writes are never unlimited (worker/guards.ts): without its [[ratelimits]] entry the server does not start.
+const publishLimiter = limiter("PUBLISH_RATE_LIMIT");
+if (!publishLimiter) throw new Error("wrangler.toml: [[ratelimits]] PUBLISH_RATE_LIMIT (simple = { limit, period }) is missing");
 const env: Env = {
   ...settings.vars,
   DB: db,
   FILES: noObjectStorage(),
   RTC_CONFIG_LIMITER: limiter("RTC_CONFIG_LIMITER"),
   ANNOUNCE_LIMITER: limiter("ANNOUNCE_LIMITER"),
+  PUBLISH_RATE_LIMIT: publishLimiter,
 };
 
 const access = accessPolicy(env);

@@ -1,5 +1,6 @@
 // The page (dist/page, built by `npm run build:page`) as Cloudflare's static assets serve it: a file answers
-// first, `/` and directories by their index.html, except on the paths wrangler.toml sends to the app first.
+// first, `/` and directories by their index.html, except on the paths wrangler.toml sends to the app first;
+// the page's `_headers` (its CSP and the rest, client/web/_headers) applied, and never served itself.
 // Layer: adapter (Deno file API).
 import { Deno } from "./runtime";
 
@@ -29,13 +30,52 @@ export function appFirstMatcher(patterns: string[]): (path: string) => boolean {
   return (path) => exact.has(path) || prefixes.some((prefix) => path.startsWith(prefix));
 }
 
+/** One rule of a `_headers` file: a path pattern (`*` matches any run of characters) and the headers it adds. */
+export type HeaderRule = { pattern: RegExp; headers: [string, string][] };
+
+/**
+ * Cloudflare's `_headers` format, as far as the page's file uses it: a path pattern on a line of its own, then
+ * its headers indented as `Name: value`; `#` starts a comment line.
+ */
+export function parseHeadersFile(text: string): HeaderRule[] {
+  const rules: HeaderRule[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    if (!/^\s/.test(line)) {
+      const source = line.trim().split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+      rules.push({ pattern: new RegExp(`^${source}$`), headers: [] });
+      continue;
+    }
+    const header = /^\s+([^:\s]+):\s*(.*?)\s*$/.exec(line);
+    if (header && rules.length > 0) rules[rules.length - 1]!.headers.push([header[1]!, header[2]!]);
+  }
+  return rules;
+}
+
+/** The headers every matching rule adds to `path`, in file order (a header named twice is joined with ", ", as Cloudflare does). */
+export function headersFor(rules: HeaderRule[], path: string): Headers {
+  const headers = new Headers();
+  for (const rule of rules) {
+    if (!rule.pattern.test(path)) continue;
+    for (const [name, value] of rule.headers) headers.append(name, value);
+  }
+  return headers;
+}
+
 export function staticFiles(root: string, appFirst: string[]): (request: Request) => Promise<Response | null> {
   const toApp = appFirstMatcher(appFirst);
   const base = root.replace(/\/+$/, "");
+  let rules: HeaderRule[] = [];
+  try {
+    rules = parseHeadersFile(Deno.readTextFileSync(`${base}/_headers`));
+  } catch {
+    // a page built without _headers: files are served with their type alone
+  }
   return async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD") return null;
     const url = new URL(request.url);
-    if (toApp(url.pathname)) return null;
+    // The rules are configuration, never a file of the page (Cloudflare does not serve it either).
+    if (toApp(url.pathname) || url.pathname === "/_headers") return null;
     let path: string;
     try {
       path = decodeURIComponent(url.pathname);
@@ -52,7 +92,10 @@ export function staticFiles(root: string, appFirst: string[]): (request: Request
     }
     if (!info?.isFile) return null;
     const type = TYPES[file.slice(file.lastIndexOf(".") + 1).toLowerCase()] ?? "application/octet-stream";
-    const headers = { "content-type": type, "content-length": String(info.size), "cache-control": "public, max-age=0, must-revalidate" };
+    const headers = headersFor(rules, url.pathname);
+    headers.set("content-type", type);
+    headers.set("content-length", String(info.size));
+    headers.set("cache-control", "public, max-age=0, must-revalidate");
     if (request.method === "HEAD") return new Response(null, { headers });
     return new Response(await Deno.readFile(file), { headers });
   };

@@ -19,7 +19,18 @@ async function read(env: Env) {
 
 trackerStatsRoutes.get("/stats.json", async (c) => c.json(await read(c.env), 200, { "cache-control": CACHE }));
 
-trackerStatsRoutes.get("/stats", async (c) => c.html(statsPage(await read(c.env)), 200, { "cache-control": CACHE }));
+/**
+ * The page is served here, not from static assets, so client/web/_headers does not reach it: its own policy.
+ * It loads only this origin's stylesheet and icon, runs no script (client names are other people's text),
+ * submits nowhere and is never framed.
+ */
+const PAGE_HEADERS = {
+  "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+trackerStatsRoutes.get("/stats", async (c) => c.html(statsPage(await read(c.env)), 200, { "cache-control": CACHE, ...PAGE_HEADERS }));
 
 trackerStatsRoutes.get("/metrics", async (c) =>
   c.body(metricsText(await read(c.env)), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" }),

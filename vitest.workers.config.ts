@@ -23,6 +23,12 @@ export default defineConfig(async () => {
             // Web seeds of at most 8 MiB, so the size limit is tested without a large upload.
             WEB_SEED_MAX_BYTES: String(8 * 1024 * 1024),
           },
+          // wrangler.toml's write limit (20 a minute per address) with room for the suite's thousands of
+          // publishes, which all come from one address here; test/e2e/hostile-http.test.ts meets the real limit.
+          ratelimits: { PUBLISH_RATE_LIMIT: { simple: { limit: 1_000_000, period: 60 } } },
+          // Empty databases for test/workers/directory-migrations.test.ts, which applies the migrations itself,
+          // in the orders deployments meet them.
+          d1Databases: ["DB_BEFORE_0003", "DB_WITHOUT_0003"],
         },
       }),
     ],

@@ -1,13 +1,13 @@
 // HTTP announce and scrape for desktop clients (BEP 3, 7, 23, 48, and BEP 31's "retry in"): the query parsed
-// byte-exact (protocol/http-tracker.ts), the swarm object asked over RPC, the reply bencoded. HTTP peers live
-// in the same swarm objects as WebRTC ones. Layer: adapter (runs in the worker).
+// byte-exact (protocol/http-tracker.ts), the swarm asked through the host's `announce` (on Cloudflare an RPC to
+// its object, in-process a call), the reply bencoded. HTTP peers live in the same swarms as WebRTC ones.
+// Layer: adapter (runs in the worker, or in the in-process host's server).
 /// <reference path="../protocol/bencode.d.ts" />
 import bencode from "bencode";
-import { parseHttpAnnounce, parseHttpScrape } from "../protocol/http-tracker";
+import { parseHttpAnnounce, parseHttpScrape, type HttpAnnounce } from "../protocol/http-tracker";
 import { TRACKER_LIMITS, type SwarmCounts } from "../protocol/tracker";
-import type { TrackerEnv } from "./env";
+import type { HttpAnnounceResult } from "./swarm-core";
 import { liveSwarmStats, swarmStatsOf } from "./swarm-stats";
-import { meter } from "./usage";
 
 /** Bencoded replies are plain bytes; `text/plain` is what clients and other trackers send. */
 const BENCODE_HEADERS = { "content-type": "text/plain; charset=iso-8859-1", "cache-control": "no-store" };
@@ -18,8 +18,11 @@ export function bencodedFailure(reason: string, retryInMinutes?: number): Respon
   return new Response(bencode.encode(body), { headers: BENCODE_HEADERS });
 }
 
+/** Announces into the swarm of `request.infoHash`, wherever the host keeps it. */
+export type AnnounceIntoSwarm = (request: HttpAnnounce & { addr: string }) => Promise<HttpAnnounceResult>;
+
 export type HttpAnnounceContext = {
-  env: TrackerEnv;
+  announce: AnnounceIntoSwarm;
   /** The raw query string (percent-escapes intact). */
   query: string;
   /** The connecting address (CF-Connecting-IP on Cloudflare). */
@@ -39,9 +42,7 @@ export async function httpAnnounce(context: HttpAnnounceContext): Promise<Respon
   }
   const claimed = context.trustIpParam && request.claimedIp && parseIp(request.claimedIp) ? request.claimedIp : null;
   const addr = claimed ?? context.addr;
-  meter.doRpc++;
-  const stub = context.env.SWARMS.get(context.env.SWARMS.idFromName(request.infoHash));
-  const result = await stub.httpAnnounce({ ...request, addr });
+  const result = await context.announce({ ...request, addr });
   if (!result.ok) return bencodedFailure(result.reason);
 
   const body: Record<string, unknown> = {
@@ -67,11 +68,11 @@ export async function httpAnnounce(context: HttpAnnounceContext): Promise<Respon
   return new Response(bencode.encode(body), { headers: BENCODE_HEADERS });
 }
 
-export async function httpScrape(env: TrackerEnv, query: string, pathInfoHash?: string): Promise<Response> {
+export async function httpScrape(db: D1Database, query: string, pathInfoHash?: string): Promise<Response> {
   const parsed = parseHttpScrape(query);
   if (!parsed.ok) return bencodedFailure(parsed.reason);
   const hashes = pathInfoHash ? [...new Set([pathInfoHash, ...parsed.value])] : parsed.value;
-  const counts = hashes.length === 0 ? await liveSwarmStats(env.DB, TRACKER_LIMITS.maxScrapeHashes) : await swarmStatsOf(env.DB, hashes);
+  const counts = hashes.length === 0 ? await liveSwarmStats(db, TRACKER_LIMITS.maxScrapeHashes) : await swarmStatsOf(db, hashes);
   const files = new Map<string, SwarmCounts>();
   for (const hash of hashes.length === 0 ? Object.keys(counts) : hashes) files.set(hash, counts[hash] ?? { complete: 0, incomplete: 0, downloaded: 0 });
   return new Response(scrapeReply(files), { headers: BENCODE_HEADERS });

@@ -5,6 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { failureFrame, parseClientFrame, type ClientMessage } from "../protocol/tracker";
 import { ConnectionGuard, closeQuietly, trySend } from "./connection-guard";
 import type { TrackerEnv } from "./env";
+import { ALARM_RETRY_MS } from "./swarm-core";
 import { meter } from "./usage";
 
 /** Headers the worker adds to a forwarded upgrade (clients cannot set them: the worker overwrites both). */
@@ -19,9 +20,6 @@ export const OK: TrackerOutcome = Object.freeze({ ok: true });
 export function refuse(reason: string): TrackerOutcome {
   return { ok: false, reason };
 }
-
-/** A retried alarm comes this long after a failed one (the runtime's own retries are not relied on). */
-const ALARM_RETRY_MS = 30_000;
 
 export abstract class SocketHost<Attachment> extends DurableObject<TrackerEnv> {
   private readonly frames = new ConnectionGuard<ClientMessage>(parseClientFrame);

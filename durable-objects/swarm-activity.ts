@@ -20,6 +20,9 @@ export type SwarmActivityReport = {
   refusals: Record<string, number>;
 };
 
+/** A window shorter than this (a swarm's first report, moments after it began) would inflate its rates. */
+const MIN_WINDOW_MS = 5_000;
+
 /** Reasons are grouped by their text up to the first "(" so limits in them do not make a new reason each. */
 const reasonKey = (reason: string) => reason.split(" (")[0]!.slice(0, 80);
 
@@ -46,8 +49,12 @@ export class SwarmActivity {
     this.refusalCounts.set(key, (this.refusalCounts.get(key) ?? 0) + 1);
   }
 
+  hasActivity(): boolean {
+    return this.announces + this.offers + this.answers + this.refusalCounts.size > 0;
+  }
+
   report(now: number, swarm: Readable): SwarmActivityReport {
-    const seconds = Math.max(1, now - this.since) / 1000;
+    const seconds = Math.max(MIN_WINDOW_MS, now - this.since) / 1000;
     const byTransport = swarm.countsByTransport();
     const clients: Record<string, number> = {};
     const present = new Set<string>();

@@ -54,6 +54,8 @@ export interface SwarmHost<Sock> {
 export type SwarmSettings = {
   infoHash: string | null;
   intervalSeconds: number;
+  /** A swarm with activity but no change in its counts still reports it this often (0: never). */
+  activityReportSeconds: number;
   caps: SwarmCaps & { maxSocketsPerAddress: number };
   access: AccessPolicy;
 };
@@ -69,6 +71,8 @@ type Handle<Sock> = Sock | string;
 /** Re-save a peer's last-seen time only when it drifted this much (fewer attachment writes per announce). */
 const SEEN_PERSIST_DRIFT_MS = 30_000;
 export const STATS_MAX_INTERVAL_MS = 5_000;
+/** A retried alarm comes this long after a failed one (the runtime's own retries are not relied on). */
+export const ALARM_RETRY_MS = 30_000;
 
 export class SwarmCore<Sock extends object> {
   readonly swarm: Swarm<Handle<Sock>>;
@@ -83,6 +87,8 @@ export class SwarmCore<Sock extends object> {
   private alarmAt: number | null = null;
   /** A count push under way: the next waits for it, so pushes land in order. */
   private pushing: Promise<void> | null = null;
+  /** When the directory last took a report from this swarm. */
+  private lastReportAt: number;
 
   constructor(
     private readonly host: SwarmHost<Sock>,
@@ -95,6 +101,7 @@ export class SwarmCore<Sock extends object> {
     this.swarm = new Swarm<Handle<Sock>>(swarmConfig(this.interval, settings.caps), Math.random, (h) => typeof h === "string" || host.isOpen(h));
     this.membership = new DirectoryMembership(host.db);
     this.activity = new SwarmActivity(host.now());
+    this.lastReportAt = host.now();
   }
 
   get infoHash(): string | null {
@@ -124,8 +131,11 @@ export class SwarmCore<Sock extends object> {
     }
   }
 
+  /** The host's alarm as found after an eviction; a swarm with peers and no alarm gets one (expiry must run). */
   knownAlarm(at: number | null): void {
     this.alarmAt = at;
+    const expiry = this.swarm.nextExpiry();
+    if (at === null && expiry !== null) this.armAlarm(expiry);
   }
 
   // ---- Sockets ----
@@ -182,6 +192,14 @@ export class SwarmCore<Sock extends object> {
     return this.swarm.counts();
   }
 
+  /**
+   * Nothing left to do: no peer, no socket, no wake-up and no push under way (the directory has the last counts).
+   * A host that keeps swarms in memory may forget this one; a later announce starts it afresh.
+   */
+  get idle(): boolean {
+    return this.swarm.size === 0 && this.states.size === 0 && this.alarmAt === null && this.pushing === null;
+  }
+
   // ---- HTTP announces (desktop clients; the worker parsed the query and bencodes the reply) ----
 
   async httpAnnounce(request: HttpAnnounce & { addr: string }): Promise<HttpAnnounceResult> {
@@ -225,9 +243,26 @@ export class SwarmCore<Sock extends object> {
     const now = this.host.now();
     this.alarmAt = null;
     for (const record of this.swarm.expire(now)) this.forget(record.socket, record.peerId);
-    await this.pushStatsIfDue(now);
-    const next = [this.swarm.nextExpiry(), this.stats.due(this.host.now(), this.swarm.counts())].filter((t): t is number => t !== null);
+    await this.pushStatsIfDue(now, this.activityReportDue(now));
+    const next = [this.swarm.nextExpiry(), this.stats.due(this.host.now(), this.swarm.counts()), this.nextActivityReport()].filter(
+      (t): t is number => t !== null,
+    );
     if (next.length > 0) this.armAlarm(Math.max(now + 1000, Math.min(...next)));
+  }
+
+  /**
+   * Activity (announces, relays, refusals) reaches the directory with count changes; a busy swarm whose counts
+   * hold still reports it on this slower beat, so the stats page's rates do not go stale. Each report is one
+   * D1 write per active swarm per beat: the beat is a setting (README "Stats and metrics").
+   */
+  private activityReportDue(now: number): boolean {
+    const beat = this.settings.activityReportSeconds * 1000;
+    return beat > 0 && this.activity.hasActivity() && now - this.lastReportAt >= beat;
+  }
+
+  private nextActivityReport(): number | null {
+    const beat = this.settings.activityReportSeconds * 1000;
+    return beat > 0 && this.swarm.size > 0 ? this.lastReportAt + beat : null;
   }
 
   /** The host re-armed its alarm after a failure. */
@@ -363,10 +398,10 @@ export class SwarmCore<Sock extends object> {
    * Pushes the counts (and the swarm's activity) to the directory if due. Counted as pushed only once D1 took
    * them; after a failure the alarm retries with a back-off, so a swarm that emptied never stays listed live.
    */
-  private async pushStatsIfDue(now: number): Promise<void> {
+  private async pushStatsIfDue(now: number, activityDue = false): Promise<void> {
     if (this.pushing) return this.pushing;
     const counts = this.swarm.counts();
-    const due = this.stats.due(now, counts);
+    const due = activityDue ? now : this.stats.due(now, counts);
     const infoHash = this.infoHash;
     if (due === null || !infoHash) return;
     if (due > now) return this.armAlarm(due);
@@ -375,6 +410,7 @@ export class SwarmCore<Sock extends object> {
         await upsertSwarmStats(this.host.db, infoHash, { ...counts, ...this.activity.report(now, this.swarm) }, now);
         this.stats.pushed(now, counts);
         this.activity.reset(now);
+        this.lastReportAt = now;
       } catch (error) {
         console.warn("swarm: stats push failed; retrying", { infoHash, error: String(error) });
         this.stats.failed(this.host.now());

@@ -5,7 +5,8 @@
 // and the completed count, from this object's storage.
 import type { HttpAnnounce } from "../protocol/http-tracker";
 import type { ClientMessage } from "../protocol/tracker";
-import { announceIntervalSeconds, trackerCaps, type TrackerEnv } from "./env";
+import { activityReportSeconds, announceIntervalSeconds, trackerCaps, type TrackerEnv } from "./env";
+import { admissionRefused } from "./refusing-socket";
 import { INFO_HASH_HEADER, REMOTE_ADDR_HEADER, SocketHost } from "./socket-host";
 import { SwarmCore, type HttpAnnounceResult, type SocketState, type StoredHttpPeer, type SwarmStorage } from "./swarm-core";
 import { accessPolicy } from "./swarm/access-policy";
@@ -35,7 +36,9 @@ export class SwarmObject extends SocketHost<SocketState> {
         },
         setAlarm: (at) => {
           meter.storageRowsWritten++; // an alarm write is billed as one row written
-          void ctx.storage.setAlarm(at);
+          // Replies need not wait for this write to be durable (the output gate): losing it in a crash costs
+          // at most a late expiry, and the rebuild re-arms the alarm of a swarm that has peers.
+          void ctx.storage.setAlarm(at, { allowUnconfirmed: true });
         },
         cancelAlarm: () => void ctx.storage.deleteAlarm(),
         now: () => Date.now(),
@@ -44,6 +47,7 @@ export class SwarmObject extends SocketHost<SocketState> {
         // idFromName(info hash): the name is the swarm's identity, nothing to store for it.
         infoHash: ctx.id.name ?? null,
         intervalSeconds: announceIntervalSeconds(env),
+        activityReportSeconds: activityReportSeconds(env),
         caps: trackerCaps(env),
         access: accessPolicy(env).policy,
       },
@@ -65,7 +69,7 @@ export class SwarmObject extends SocketHost<SocketState> {
     const addr = request.headers.get(REMOTE_ADDR_HEADER) ?? "unknown";
     const refusal = this.core.admission(addr);
     // Refused before the upgrade: nothing is held for it (a `/announce` client gets a failure reason).
-    if (refusal) return Response.json({ error: { code: "too_many_connections", message: refusal } }, { status: 429 });
+    if (refusal) return admissionRefused(refusal);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);

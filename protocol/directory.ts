@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseMagnet } from "./magnet";
 import { HexId } from "./ids";
+import { describeNameProblem, describePathProblem, nameProblem, pathProblem, splitPath } from "./name-rules";
 
 /** Documented limits (docs/directory.md "Limits"). A publish over any of them is refused whole. */
 export const DIRECTORY_LIMITS = {
@@ -18,12 +19,17 @@ export const DIRECTORY_LIMITS = {
   maxFilesPerPublish: 50_000,
   maxNameChars: 512,
   maxPathChars: 1024,
+  /**
+   * All file paths of one torrent together, as the full-text index stores them (UTF-8, one per line, JSON-escaped
+   * where the batch carries them): D1 refuses a row or bound value over 2,000,000 bytes.
+   */
+  maxPathBytesPerTorrent: 1024 * 1024,
   maxTagsPerTorrent: 16,
   maxTagChars: 32,
   maxDescriptionChars: 2000,
   /** Search: query length, words in a query, tag filters, hits per page. */
   maxQueryChars: 256,
-  maxQueryTerms: 16,
+  maxQueryTerms: 8,
   maxTagFilters: 5,
   maxLimit: 100,
   defaultLimit: 20,
@@ -54,8 +60,14 @@ export const Tags = z
   .max(DIRECTORY_LIMITS.maxTagsPerTorrent, `at most ${DIRECTORY_LIMITS.maxTagsPerTorrent} tags`)
   .transform((tags) => [...new Set(tags)]);
 
+// Names and paths follow protocol/name-rules.ts as they were sent (before trimming): the directory lists what
+// clients will write to disk, so it refuses what no client may write. Dotfiles are listed (clients ask first).
 const Name = z
   .string()
+  .superRefine((name, ctx) => {
+    const problem = nameProblem(name, { allowDotfiles: true });
+    if (problem) ctx.addIssue({ code: "custom", message: `name ${describeNameProblem(problem)}` });
+  })
   .transform(cleanText)
   .pipe(z.string().min(1, "name must not be empty").max(DIRECTORY_LIMITS.maxNameChars, `name longer than ${DIRECTORY_LIMITS.maxNameChars} characters`));
 
@@ -67,6 +79,11 @@ const Description = z
 export const PublishFile = z.object({
   path: z
     .string()
+    .superRefine((path, ctx) => {
+      const elements = splitPath(path);
+      const found = pathProblem(elements, { allowDotfiles: true });
+      if (found) ctx.addIssue({ code: "custom", message: `file path ${describePathProblem(found, elements)}` });
+    })
     .transform(cleanText)
     .pipe(z.string().min(1, "file path must not be empty").max(DIRECTORY_LIMITS.maxPathChars, `file path longer than ${DIRECTORY_LIMITS.maxPathChars} characters`)),
   length: Count,
@@ -123,7 +140,8 @@ export function entryFromWire(wire: PublishEntryWire): { entry: PublishEntry } |
     infoHash = magnet.infoHash;
     if (name === undefined && magnet.name !== null) {
       const parsed = Name.safeParse(magnet.name);
-      if (parsed.success) name = parsed.data;
+      if (!parsed.success) return { error: `magnet dn: ${parsed.error.issues[0]?.message ?? "not a usable name"}` };
+      name = parsed.data;
     }
   }
   if (!infoHash) return { error: "info_hash or magnet is required" };
@@ -220,8 +238,11 @@ export const TorrentSummary = SearchHit.omit({ score: true }).extend({
 });
 export type TorrentSummary = z.infer<typeof TorrentSummary>;
 
+/** A file as replies list it (what was published; the publish rules are not re-applied to replies). */
+export const ListedFile = z.object({ path: z.string(), length: z.number() });
+
 export const TorrentDetails = TorrentSummary.extend({
-  files: z.array(PublishFile),
+  files: z.array(ListedFile),
   /** The edge's copy of the bytes (BEP 19 web seed URL), when the publisher uploaded them; the magnet then has ws=. */
   web_seed: z.string().nullable().optional(),
 });

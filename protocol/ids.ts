@@ -19,7 +19,11 @@ export const HexId = z
 
 // Lookup tables: these conversions run several times per tracker message (profiled at ~5% of its CPU).
 const BYTE_TO_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
-const HEX_TO_CHAR = new Map(BYTE_TO_HEX.map((hex, byte) => [hex, String.fromCharCode(byte)]));
+/** A hex digit's value by its char code (lowercase and uppercase), -1 for anything else. */
+const NIBBLE = Int8Array.from({ length: 128 }, (_, code) => {
+  const c = String.fromCharCode(code);
+  return /[0-9a-f]/i.test(c) ? parseInt(c, 16) : -1;
+});
 
 /** Binary (latin-1) to lowercase hex; callers pass strings already checked to be latin-1. */
 export function binaryToHex(binary: string): string {
@@ -28,10 +32,14 @@ export function binaryToHex(binary: string): string {
   return hex;
 }
 
-/** Lowercase hex (as produced by HexId or binaryToHex) back to binary. */
+/** Lowercase hex (as produced by HexId or binaryToHex) back to binary; a pair that is not hex is dropped. */
 export function hexToBinary(hex: string): string {
   let binary = "";
-  for (let i = 0; i < hex.length; i += 2) binary += HEX_TO_CHAR.get(hex.slice(i, i + 2)) ?? "";
+  for (let i = 0; i + 1 < hex.length; i += 2) {
+    const high = NIBBLE[hex.charCodeAt(i)] ?? -1;
+    const low = NIBBLE[hex.charCodeAt(i + 1)] ?? -1;
+    if (high >= 0 && low >= 0) binary += String.fromCharCode((high << 4) | low);
+  }
   return binary;
 }
 

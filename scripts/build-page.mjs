@@ -19,7 +19,7 @@ const out = path.join(root, "dist/page");
 const stampFile = path.join(root, "dist/.page-stamp.json");
 const webtorrentDist = path.join(root, "node_modules/webtorrent/dist");
 /** Files outside the esbuild graph that still shape the output. */
-const EXTRA_INPUTS = ["scripts/build-page.mjs", "client/web/index.html", "client/web/favicon.svg"];
+const EXTRA_INPUTS = ["scripts/build-page.mjs", "client/web/index.html", "client/web/favicon.svg", "client/web/_headers"];
 
 const started = Date.now();
 
@@ -81,6 +81,8 @@ if (process.argv.includes("--force") || !(await upToDate())) {
       .replace("/styles.css", `/styles.css?v=${await version("styles.css")}`);
     await writeFile(path.join(scratch, "index.html"), html);
     await writeFile(path.join(scratch, "favicon.svg"), await readFile(path.join(source, "favicon.svg")));
+    // Response headers for these files (CSP, nosniff): Workers Static Assets applies _headers and never serves it.
+    await writeFile(path.join(scratch, "_headers"), await readFile(path.join(source, "_headers")));
 
     const inputs = [...new Set([...Object.keys(page.metafile.inputs), ...Object.keys(worker.metafile.inputs), ...EXTRA_INPUTS])].filter(
       (file) => !file.startsWith("<"),

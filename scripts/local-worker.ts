@@ -34,12 +34,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startLocalWorker(options: { vars?: Record<string, string>; timeoutMs?: number } = {}): Promise<LocalWorker> {
+export type LocalWorkerOptions = {
+  vars?: Record<string, string>;
+  timeoutMs?: number;
+  /** Where the throwaway state directory goes (default: the system's temporary folder). */
+  stateRoot?: string;
+};
+
+/**
+ * A free port is only free until someone takes it: another process may bind the one `freePort` saw between
+ * its check and wrangler's listen. Such a start is tried again on fresh ports, a few times.
+ */
+export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<LocalWorker> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/i.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startOnce(options: LocalWorkerOptions): Promise<LocalWorker> {
   const port = await freePort();
-  const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-state-"));
+  const stateDir = await mkdtemp(path.join(options.stateRoot ?? tmpdir(), "edgeswarm-state-"));
   const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   // Each instance gets its own inspector port: several workers starting at once would all take 9229.
-  const inspectorArgs = ["--inspector-port", String(await freePort())];
+  let inspectorPort = await freePort();
+  while (inspectorPort === port) inspectorPort = await freePort();
+  const inspectorArgs = ["--inspector-port", String(inspectorPort)];
   const child: ChildProcess = spawn(process.execPath, [path.join(root, "scripts/start.mjs"), ...varArgs, ...inspectorArgs], {
     cwd: root,
     env: { ...process.env, PORT: String(port), EDGESWARM_STATE_DIR: stateDir, WRANGLER_LOG: "info" },

@@ -1,7 +1,8 @@
-// The worker's bindings (wrangler.toml): the tracker's own (durable-objects/env.ts) and the rest. Layer: adapter.
-import type { TrackerEnv } from "../durable-objects/env";
+// The worker's bindings (wrangler.toml): the tracker's own (durable-objects/env.ts) and the rest. Routes read
+// `Env`, which every host provides; only Cloudflare's adds the swarm objects' namespace. Layer: adapter.
+import type { TrackerEnv, TrackerSettings } from "../durable-objects/env";
 
-export interface Env extends TrackerEnv {
+export interface Env extends TrackerSettings {
   /** Lab files (R2): what the central server hands out in the lab's cs and hybrid modes. */
   FILES: R2Bucket;
   /** When set, the lab runner may upload files to FILES with this bearer key; unset = uploads off. */
@@ -30,4 +31,9 @@ export interface Env extends TrackerEnv {
   ANNOUNCE_LIMITER?: RateLimit;
   /** Largest torrent (bytes) a publisher may store at the edge as a web seed; default 1 GiB. */
   WEB_SEED_MAX_BYTES?: string;
+  /** Writes (publish, patch, delete) per client address and period: wrangler.toml [[ratelimits]]. */
+  PUBLISH_RATE_LIMIT: RateLimit;
 }
+
+/** Cloudflare's bindings: everything the routes read, and the swarm objects (worker/cloudflare.ts). */
+export interface CloudflareEnv extends Env, TrackerEnv {}

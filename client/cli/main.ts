@@ -7,7 +7,9 @@ import {
   DEFAULT_SERVER,
   DirectoryClient,
   EdgeswarmError,
+  FileExistsError,
   NotFoundError,
+  UnsafeNameError,
   UsageError,
   asEdgeswarmError,
   formatBytes,
@@ -20,7 +22,7 @@ import {
 } from "../lib/index";
 import { zodParsers } from "../lib/directory-schemas";
 import type { NodePeerOptions } from "../lib/node";
-import { EXIT, detailsText, exitCodeFor, fileListText, parseRate, progressFields, searchTable } from "./output";
+import { EXIT, detailsText, exitCodeFor, fileListText, parseRate, progressFields, searchTable, terminalBlock, terminalJson, terminalText } from "./output";
 
 /** WebTorrent and node-datachannel take a while to load: only the commands that move data load them. */
 const loadNode = () => import("../lib/node");
@@ -29,9 +31,12 @@ const version = (createRequire(import.meta.url)("../../package.json") as { versi
 
 type Globals = { server: string; json?: boolean; verbose?: boolean };
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
+// Everything printed passes terminalBlock: whatever a peer or publisher put in a name, only our own newlines
+// reach the terminal (fields are also cleaned one by one, so theirs cannot start a line of ours).
+const out = (line: string) => process.stdout.write(`${terminalBlock(line)}\n`);
 /** Human messages go to stderr, so stdout stays the command's result (and pure JSON under --json). */
-const say = (line: string) => process.stderr.write(`${line}\n`);
+const say = (line: string) => process.stderr.write(`${terminalBlock(line)}\n`);
+const t = terminalText;
 
 /** Ends the process once the peer (if any) has left its swarms. */
 async function exit(code: number, peer?: EdgeswarmPeer): Promise<never> {
@@ -51,9 +56,16 @@ function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
 
 async function fail(error: unknown, globals: Globals, peer?: EdgeswarmPeer): Promise<never> {
   const failure = asEdgeswarmError(error, "failed");
-  if (globals.json) say(JSON.stringify({ error: { code: failure.code, message: failure.message } }));
-  else say(`edgeswarm: ${failure.message}`);
+  if (globals.json) say(terminalJson({ error: { code: failure.code, message: failure.message } }));
+  else say(`edgeswarm: ${t(failure.message)}${hintFor(failure)}`);
   return exit(exitCodeFor(failure.code), peer);
+}
+
+/** What the user can do about a refusal that only a flag lifts. */
+function hintFor(failure: EdgeswarmError): string {
+  if (failure instanceof UnsafeNameError && failure.problem === "dotfile") return " (--allow-dotfiles writes it)";
+  if (failure instanceof FileExistsError && failure.overwritable) return " (choose another --output folder, or --overwrite to replace it)";
+  return "";
 }
 
 /**
@@ -125,7 +137,7 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
   const { createNodePeer } = await loadNode();
   const peer = createNodePeer({ server: globals.server, uploads: opts.uploads, uploadLimit: opts.uploadLimit });
   stopOnSignals(peer, () => EXIT.ok); // Ctrl-C is how seeding ends
-  if (globals.verbose) peer.on("warning", (message) => say(`warning: ${message}`));
+  if (globals.verbose) peer.on("warning", (message) => say(`warning: ${t(message)}`));
   peer.on("error", (error) => void fail(error, globals, peer));
   if (!globals.json) say(`Hashing ${paths.join(", ")}…`);
   let seeding;
@@ -160,7 +172,7 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
   }
   if (globals.json) {
     out(
-      JSON.stringify({
+      terminalJson({
         info_hash: seeding.infoHash,
         name: seeding.name,
         size: seeding.length,
@@ -174,13 +186,13 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
       }),
     );
   } else {
-    out(`Seeding "${seeding.name}" (${formatBytes(seeding.length)}, ${seeding.files.length} file${seeding.files.length === 1 ? "" : "s"})`);
+    out(`Seeding "${t(seeding.name)}" (${formatBytes(seeding.length)}, ${seeding.files.length} file${seeding.files.length === 1 ? "" : "s"})`);
     out(`  info hash   ${seeding.infoHash}`);
     out(`  magnet      ${seeding.magnet}`);
     out(`  share link  ${seeding.shareLink}`);
     if (seeding.token) out(`  token       ${seeding.token}  (publisher token: keep it to edit or delete the listing)`);
-    if (webSeed) out(`  web seed    ${webSeed}  (the edge serves the bytes when peers cannot)`);
-    if (seeding.publishError) say(`warning: seeding, but not listed in the directory: ${seeding.publishError.message}`);
+    if (webSeed) out(`  web seed    ${t(webSeed)}  (the edge serves the bytes when peers cannot)`);
+    if (seeding.publishError) say(`warning: seeding, but not listed in the directory: ${t(seeding.publishError.message)}`);
     else if (!opts.publish) say("Not listed in the directory (--no-publish): share the magnet.");
     else say(seeding.listing?.created ? `Listed in the directory at ${globals.server}.` : `Already listed in the directory at ${globals.server}.`);
     say("Seeding until Ctrl-C.");
@@ -194,7 +206,10 @@ async function seedCommand(paths: string[], opts: SeedOpts, command: Command): P
 }
 
 type GetOpts = {
-  output: string;
+  output?: string;
+  allowDotfiles?: boolean;
+  overwrite?: boolean;
+  keepTrackers?: boolean;
   timeout: number;
   sequential?: boolean;
   verify: boolean;
@@ -219,13 +234,15 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
   if (opts.list) return listCommand(target, opts, globals);
   const peerOptions: NodePeerOptions = {
     server: globals.server,
+    keepOtherTrackers: Boolean(opts.keepTrackers),
     strategy: opts.sequential ? "sequential" : "rarest",
     noPeersTimeoutMs: opts.timeout * 1000,
     uploads: opts.uploads,
     uploadLimit: opts.uploadLimit,
     downloadLimit: opts.downloadLimit,
   };
-  const { createNodePeer } = await loadNode();
+  const { createNodePeer, downloadsFolder } = await loadNode();
+  const output = opts.output ?? downloadsFolder();
   const peer = createNodePeer(peerOptions);
   let complete = false;
   const bar = new cliProgress.SingleBar(
@@ -245,17 +262,24 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
     barRunning = false;
   };
   stopOnSignals(peer, () => (complete ? EXIT.ok : EXIT.interrupted), stopBar);
-  if (globals.verbose) peer.on("warning", (message) => say(`warning: ${message}`));
+  if (globals.verbose) peer.on("warning", (message) => say(`warning: ${t(message)}`));
 
-  if (!globals.json) say(`Looking up ${target} at ${globals.server}…`);
-  const download = peer.download(target, { path: opts.output, verify: opts.verify, keepSeeding: Boolean(opts.seed), select });
+  if (!globals.json) say(`Looking up ${t(target)} at ${globals.server}…`);
+  const download = peer.download(target, {
+    path: output,
+    verify: opts.verify,
+    keepSeeding: Boolean(opts.seed),
+    select,
+    allowDotfiles: Boolean(opts.allowDotfiles),
+    overwrite: Boolean(opts.overwrite),
+  });
   if (!globals.json) {
     download.on("resolved", (r) => {
       const size = r.size === null ? "" : ` (${formatBytes(r.size)})`;
       const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
       const peers = r.listing ? `, ${count(r.listing.seeders, "seeder")}, ${count(r.listing.leechers, "leecher")}` : "";
       const others = r.otherHits > 0 ? ` — ${r.otherHits} other hit${r.otherHits === 1 ? "" : "s"}; \`edgeswarm search\` lists them` : "";
-      say(`Found "${r.name ?? r.infoHash}"${size}${peers}, info hash ${r.infoHash}${others}`);
+      say(`Found "${t(r.name ?? r.infoHash)}"${size}${peers}, info hash ${r.infoHash}${others}`);
       say(`Connecting to peers (giving up after ${opts.timeout > 0 ? formatDuration(opts.timeout * 1000) : "never"} without one)…`);
     });
     download.on("metadata", (info) => {
@@ -267,7 +291,7 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
     // WebTorrent checks what the folder already holds before fetching: a re-run after an interruption
     // continues from the intact pieces.
     download.on("checked", ({ held, pieces }) => {
-      if (held > 0) say(`Resuming: ${held} of ${pieces} pieces already in ${opts.output} match their hashes; fetching the rest.`);
+      if (held > 0) say(`Resuming: ${held} of ${pieces} pieces already in ${output} match their hashes; fetching the rest.`);
       const progress = download.progress()!;
       bar.start(1000, Math.floor(progress.fraction * 1000), { ...progressFields(progress) });
       barRunning = true;
@@ -292,7 +316,7 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
   const where = result.path ?? "(WebTorrent's temporary folder)";
   if (globals.json) {
     out(
-      JSON.stringify({
+      terminalJson({
         info_hash: result.infoHash,
         name: result.name,
         size: result.length,
@@ -311,7 +335,7 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
   } else {
     const verified = result.verified ? `, all ${download.progress()?.pieces.total ?? ""} pieces verified` : ", not verified (--no-verify)";
     const resumed = result.resumedPieces > 0 ? `; ${formatBytes(result.received)} fetched, ${result.resumedPieces} pieces were already here` : "";
-    out(`Downloaded "${result.name}" (${formatBytes(result.length)}) to ${where} in ${formatDuration(result.elapsedMs)}${verified}${resumed}`);
+    out(`Downloaded "${t(result.name)}" (${formatBytes(result.length)}) to ${where} in ${formatDuration(result.elapsedMs)}${verified}${resumed}`);
   }
   if (opts.seed) {
     if (!globals.json) say("Seeding until Ctrl-C.");
@@ -323,7 +347,8 @@ async function getCommand(words: string[], opts: GetOpts, command: Command): Pro
 /** `get --list`: the files with their numbers (for --select) and sizes; downloads nothing, writes nothing. */
 async function listCommand(target: string, opts: GetOpts, globals: Globals): Promise<void> {
   const { createNodePeer } = await loadNode();
-  const peer = createNodePeer({ server: globals.server, noPeersTimeoutMs: opts.timeout * 1000 });
+  // The same trackers as the download it previews: this deployment's alone unless --keep-trackers.
+  const peer = createNodePeer({ server: globals.server, keepOtherTrackers: Boolean(opts.keepTrackers), noPeersTimeoutMs: opts.timeout * 1000 });
   stopOnSignals(peer, () => EXIT.interrupted);
   let info;
   try {
@@ -333,7 +358,7 @@ async function listCommand(target: string, opts: GetOpts, globals: Globals): Pro
   }
   if (globals.json) {
     out(
-      JSON.stringify({
+      terminalJson({
         info_hash: info.infoHash,
         name: info.name,
         size: info.length,
@@ -361,9 +386,9 @@ async function searchCommand(words: string[], opts: SearchOpts, command: Command
   } catch (error) {
     return fail(error, globals);
   }
-  if (globals.json) out(JSON.stringify(reply));
+  if (globals.json) out(terminalJson(reply));
   if (reply.hits.length === 0) {
-    if (!globals.json) say(q ? `Nothing found for "${q}" at ${globals.server}.` : `The directory at ${globals.server} is empty.`);
+    if (!globals.json) say(q ? `Nothing found for "${t(q)}" at ${globals.server}.` : `The directory at ${globals.server} is empty.`);
     return exit(EXIT.notFound);
   }
   if (!globals.json) {
@@ -381,7 +406,7 @@ async function infoCommand(target: string, _opts: unknown, command: Command): Pr
     if (parsed.kind === "words") throw new UsageError(`not an info hash: ${target} (40 hexadecimal characters, a magnet link or a share link)`);
     const details = await directory.details(parsed.infoHash);
     if (!details) throw new NotFoundError(`no torrent with info hash ${parsed.infoHash} in the directory at ${globals.server}`);
-    out(globals.json ? JSON.stringify(details) : detailsText(details, directory.deployment.shareLink(details.info_hash)));
+    out(globals.json ? terminalJson(details) : detailsText(details, directory.deployment.shareLink(details.info_hash)));
   } catch (error) {
     return fail(error, globals);
   }
@@ -418,7 +443,10 @@ export function buildProgram(): Command {
     .command("get")
     .description("download a magnet link, an info hash, a share link or the best search hit; verifies it on disk")
     .argument("<target...>", "magnet link, info hash, share link, or search words")
-    .option("-o, --output <dir>", "folder to save into", ".")
+    .option("-o, --output <dir>", "folder to save into (default: your Downloads folder)")
+    .option("--allow-dotfiles", "write names that start with '.' (.bashrc, .ssh/…); refused otherwise")
+    .option("--overwrite", "replace files that exist although an earlier run of this download did not create them")
+    .option("--keep-trackers", "also announce to the trackers a magnet names besides this deployment")
     .option("--timeout <seconds>", "give up when no peer is connected for this long (0 = never)", seconds, 60)
     .option("--sequential", "fetch pieces in order (default: rarest first)")
     .option("--no-verify", "skip reading the files back to check every piece")

@@ -1,7 +1,7 @@
 // What the CLI prints: the search table, a torrent's details, the progress line's fields, exit codes.
 // Layer: client/cli (pure; no I/O here).
 import type { SearchHit, TorrentDetails } from "../../protocol/directory";
-import { formatBytes, formatDuration, formatSpeed, type ErrorCode, type Progress, type TorrentInfo } from "../lib/index";
+import { formatBytes, formatDuration, formatSpeed, stripUnsafe, type ErrorCode, type Progress, type TorrentInfo } from "../lib/index";
 
 /** Exit codes (docs/cli.md). */
 export const EXIT = {
@@ -13,6 +13,8 @@ export const EXIT = {
   noPeers: 5,
   disk: 6,
   verification: 7,
+  unsafeName: 8,
+  exists: 9,
   interrupted: 130,
 } as const;
 
@@ -30,11 +32,32 @@ export function exitCodeFor(code: ErrorCode): number {
       return EXIT.disk;
     case "verification":
       return EXIT.verification;
+    case "unsafe_name":
+      return EXIT.unsafeName;
+    case "exists":
+      return EXIT.exists;
     case "stopped":
       return EXIT.interrupted;
     default:
       return EXIT.failure;
   }
+}
+
+// Names, paths, tags, descriptions and the server's messages are chosen by peers and publishers: on a
+// terminal, control characters (ESC sequences, carriage returns, newlines) and direction overrides could
+// rewrite what the user reads (issue 10). Human output loses them; JSON output escapes them.
+
+/** One line of text from a peer or publisher, as the terminal may show it. */
+export const terminalText = (text: string): string => stripUnsafe(text);
+
+/** A whole block of output: only the newlines we put there survive. */
+export function terminalBlock(text: string): string {
+  return text.split("\n").map(stripUnsafe).join("\n");
+}
+
+/** JSON whose strings cannot steer a terminal: JSON.stringify escapes C0; C1 and direction controls too here. */
+export function terminalJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 type Column = { title: string; align: "left" | "right"; shrink?: boolean };
@@ -68,36 +91,38 @@ export function searchTable(hits: SearchHit[], maxWidth?: number): string {
       { title: "LEECHERS", align: "right" },
       { title: "HASH", align: "left" },
     ],
-    hits.map((hit) => [hit.name, formatBytes(hit.size), String(hit.seeders), String(hit.leechers), hit.info_hash]),
+    hits.map((hit) => [terminalText(hit.name), formatBytes(hit.size), String(hit.seeders), String(hit.leechers), terminalText(hit.info_hash)]),
     maxWidth,
   );
 }
 
 export function detailsText(details: TorrentDetails, shareLink: string): string {
+  const t = terminalText;
   const lines = [
-    `name         ${details.name}`,
-    `info hash    ${details.info_hash}`,
+    `name         ${t(details.name)}`,
+    `info hash    ${t(details.info_hash)}`,
     `size         ${formatBytes(details.size)} (${details.size} bytes) in ${details.file_count} file${details.file_count === 1 ? "" : "s"}`,
     ...(details.piece_length ? [`piece size   ${formatBytes(details.piece_length)}`] : []),
     `peers        ${details.seeders} seeders, ${details.leechers} leechers, ${details.completed} completed`,
     `added        ${details.added}`,
-    ...(details.tags.length > 0 ? [`tags         ${details.tags.join(", ")}`] : []),
-    ...(details.description ? [`description  ${details.description}`] : []),
-    `magnet       ${details.magnet}`,
-    `share link   ${shareLink}`,
-    ...(details.torrent_url ? [`.torrent     ${details.torrent_url}`] : []),
+    ...(details.tags.length > 0 ? [`tags         ${t(details.tags.join(", "))}`] : []),
+    ...(details.description ? [`description  ${t(details.description)}`] : []),
+    `magnet       ${t(details.magnet)}`,
+    `share link   ${t(shareLink)}`,
+    ...(details.torrent_url ? [`.torrent     ${t(details.torrent_url)}`] : []),
     "files",
-    ...details.files.map((file) => `  ${formatBytes(file.length).padStart(10)}  ${file.path}`),
+    ...details.files.map((file) => `  ${formatBytes(file.length).padStart(10)}  ${t(file.path)}`),
   ];
   return lines.join("\n");
 }
 
 /** `get --list`: a header, then one line per file — its number for --select, size and path. */
+/** A torrent's numbered files (`get --list`); names and paths are the publisher's, so they are cleaned. */
 export function fileListText(info: Pick<TorrentInfo, "name" | "infoHash" | "length" | "files" | "pieces" | "pieceLength">): string {
   const width = String(info.files.length).length;
   return [
-    `${info.name}  ${formatBytes(info.length)} in ${info.files.length} file${info.files.length === 1 ? "" : "s"}, ${info.pieces} pieces of ${formatBytes(info.pieceLength)}  ${info.infoHash}`,
-    ...info.files.map((file) => `${String(file.index + 1).padStart(width)}  ${formatBytes(file.length).padStart(10)}  ${file.path}`),
+    `${stripUnsafe(info.name)}  ${formatBytes(info.length)} in ${info.files.length} file${info.files.length === 1 ? "" : "s"}, ${info.pieces} pieces of ${formatBytes(info.pieceLength)}  ${info.infoHash}`,
+    ...info.files.map((file) => `${String(file.index + 1).padStart(width)}  ${formatBytes(file.length).padStart(10)}  ${stripUnsafe(file.path)}`),
   ].join("\n");
 }
 

@@ -6,6 +6,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
+import { rangeAnswer } from "../../protocol/http-range";
 import { CumulativeCap } from "./lossless-cap";
 
 export type TrackerTraffic = { messagesIn: number; bytesIn: number; messagesOut: number; bytesOut: number };
@@ -140,18 +141,13 @@ export async function startOriginProxy(options: {
       res.writeHead((error as { status?: number }).status ?? 502).end();
       return;
     }
-    const range = parseRange(req.headers.range, body.length);
-    if (range === "unsatisfiable") {
-      res.writeHead(416, { "content-range": `bytes */${body.length}` }).end();
+    const answer = rangeAnswer(req.headers.range, body.length);
+    if (answer.status === 416) {
+      res.writeHead(416, answer.headers).end();
       return;
     }
-    const slice = range ? body.subarray(range.start, range.end + 1) : body;
-    res.writeHead(range ? 206 : 200, {
-      "accept-ranges": "bytes",
-      "content-type": "application/octet-stream",
-      "content-length": String(slice.length),
-      ...(range ? { "content-range": `bytes ${range.start}-${range.end}/${body.length}` } : {}),
-    });
+    const slice = body.subarray(answer.offset, answer.offset + answer.length);
+    res.writeHead(answer.status, { ...answer.headers, "content-type": "application/octet-stream" });
     if (req.method === "HEAD") {
       res.end();
       return;
@@ -278,19 +274,6 @@ export async function startOriginProxy(options: {
       await closed;
     },
   };
-}
-
-/** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range (RFC 9110 §14); anything else = the whole body. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | "unsatisfiable" | null {
-  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!match || (match[1] === "" && match[2] === "")) return null;
-  if (match[1] === "") {
-    const suffix = Number(match[2]);
-    return suffix === 0 ? "unsatisfiable" : { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(match[1]);
-  const end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
-  return start >= size || end < start ? "unsatisfiable" : { start, end };
 }
 
 /** The announcing peer's id (hex) from a tracker message: `peer_id` is a 20-char binary (latin-1) string. */

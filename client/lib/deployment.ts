@@ -26,6 +26,13 @@ export type Deployment = {
   shareLink(infoHash: string): string;
   /** A magnet whose tracker is this deployment's swarm socket (the directory's own magnet shape). */
   magnet(infoHash: string, name?: string | null, size?: number | null): string;
+  /**
+   * The first of `urls` (a magnet's ws=, a .torrent's url-list) that is this deployment's own web seed
+   * (`<origin>/seed/…`). Like a link's xs= (swarm-announce.ts), another host named by whoever made the link is
+   * never fetched: the edge is asked when peers are slow, so a stranger's host would learn who downloads what
+   * (and the page's CSP allows no other origin).
+   */
+  ownWebSeed(urls: readonly string[]): string | undefined;
 };
 
 /**
@@ -72,6 +79,15 @@ export function deployment(server: string): Deployment {
       parts.push(`tr=${encodeURIComponent(swarm(infoHash))}`);
       return `magnet:?${parts.join("&")}`;
     },
+    ownWebSeed: (urls) =>
+      urls.find((candidate) => {
+        try {
+          const url = new URL(candidate);
+          return url.origin === origin && url.pathname.startsWith("/seed/");
+        } catch {
+          return false;
+        }
+      }),
   };
 }
 

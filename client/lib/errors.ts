@@ -20,6 +20,10 @@ export type ErrorCode =
   | "usage"
   /** The peer was stopped while the operation ran. */
   | "stopped"
+  /** The torrent names a file that may not be written (a path out of its folder, a control character, a dotfile). */
+  | "unsafe_name"
+  /** A file the download would write exists and was not created by an earlier run of the same download. */
+  | "exists"
   /** The torrent failed inside WebTorrent for another reason. */
   | "torrent";
 
@@ -69,6 +73,31 @@ export class VerificationError extends EdgeswarmError {
   ) {
     super("verification", message);
     this.name = "VerificationError";
+  }
+}
+
+/** Refused before anything was written: the torrent's names break protocol/name-rules.ts. */
+export class UnsafeNameError extends EdgeswarmError {
+  constructor(
+    message: string,
+    /** Which rule (e.g. "dotfile", which `allowDotfiles` lifts). */
+    readonly problem: string,
+  ) {
+    super("unsafe_name", message);
+    this.name = "UnsafeNameError";
+  }
+}
+
+/** Refused before anything was written: the download would replace a file it did not create. */
+export class FileExistsError extends EdgeswarmError {
+  constructor(
+    message: string,
+    readonly path: string,
+    /** Whether `overwrite` would let the download replace it (never for links and folders in the way). */
+    readonly overwritable: boolean,
+  ) {
+    super("exists", message);
+    this.name = "FileExistsError";
   }
 }
 

@@ -50,3 +50,7 @@ export type { PieceLayout, Sha1, VerifyResult } from "./piece-verify";
 export { formatAge, formatBytes, formatDuration, formatPercent, formatSpeed, plural } from "./format";
 export type { ByteFormat, DurationFormat } from "./format";
 export * from "./errors";
+export { layoutProblem, quoteName } from "./torrent-layout";
+export type { LayoutProblem } from "./torrent-layout";
+export { nameProblem, stripUnsafe, visibleText } from "../../protocol/name-rules";
+export type { NameProblem, NameRuleOptions } from "../../protocol/name-rules";

@@ -2,9 +2,9 @@
 // node-datachannel (with the fixes of webrtc-node.ts), seeds paths from disk, downloads into folders, checks
 // free space and verifies finished files by reading them back. Layer: client/lib, Node entry point.
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import { access, constants, mkdir, mkdtemp, rm, stat, statfs } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import parseTorrent from "parse-torrent";
 import type { SeedInput, Torrent } from "webtorrent";
@@ -12,12 +12,32 @@ import type { PeerRtcConfig } from "./deployment";
 import { zodParsers } from "./directory-schemas";
 import { DiskError, describeDiskError, diskErrorCode } from "./errors";
 import { formatBytes } from "./format";
+import { defaultDownloadFolder } from "./download-folder";
+import { guardDownloadFiles } from "./download-guard";
 import { createNodeClient, setNodeIceServers, type NodeClientOptions } from "./node-peer";
 import { EdgeswarmPeer, type PeerOptions, type PeerPlatform, type SeedOptions } from "./peer";
 import { verifyPieces, type VerifyResult } from "./piece-verify";
 
 export * from "./index";
 export { createNodeClient, LOOPBACK_RTC } from "./node-peer";
+export { defaultDownloadFolder } from "./download-folder";
+export { guardDownloadFiles, STATE_FOLDER } from "./download-guard";
+
+/** This user's downloads folder (download-folder.ts), where downloads go unless told otherwise. */
+export function downloadsFolder(): string {
+  return defaultDownloadFolder({
+    platform: process.platform,
+    home: homedir(),
+    env: process.env,
+    readText: (file) => {
+      try {
+        return readFileSync(file, "utf8");
+      } catch {
+        return null;
+      }
+    },
+  });
+}
 
 export type NodePeerOptions = PeerOptions & {
   peerId?: string;
@@ -28,6 +48,8 @@ export type NodePeerOptions = PeerOptions & {
   /** Download cap for all torrents, bytes per second (default: none). */
   downloadLimit?: number;
   handshakeRetry?: NodeClientOptions["handshakeRetry"];
+  /** Address of webtorrent's TCP listener (default "127.0.0.1": nothing beyond loopback is bound). */
+  listenAddress?: string;
 };
 
 /** A peer for Node. Nothing connects until the first `seed` or `download`; `stop()` leaves every swarm. */
@@ -46,6 +68,7 @@ export function nodePlatform(options: NodePeerOptions = {}): PeerPlatform {
         uploadLimit: options.uploadLimit,
         downloadLimit: options.downloadLimit,
         handshakeRetry: options.handshakeRetry,
+        listenAddress: options.listenAddress,
       }),
     setIceServers: setNodeIceServers,
     parsers: zodParsers,
@@ -53,6 +76,7 @@ export function nodePlatform(options: NodePeerOptions = {}): PeerPlatform {
     prepareDownload,
     checkRoom,
     verify: verifyOnDisk,
+    guardFiles: (torrent, folder, guard) => guardDownloadFiles(folder, torrent.infoHash, torrent.files, guard),
   };
 }
 

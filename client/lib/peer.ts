@@ -8,7 +8,7 @@ import type { PublishResponse, SearchHit, TorrentDetails } from "../../protocol/
 import { DEFAULT_SERVER, deployment, rtcConfigFor, type Deployment, type PeerRtcConfig } from "./deployment";
 import { DirectoryClient, type ReplyParsers } from "./directory-client";
 import { Emitter } from "./emitter";
-import { EdgeswarmError, NoPeersError, NotFoundError, StoppedError, VerificationError, asEdgeswarmError } from "./errors";
+import { EdgeswarmError, NoPeersError, NotFoundError, StoppedError, UnsafeNameError, VerificationError, asEdgeswarmError } from "./errors";
 import { applySelection, checkSelection, piecesOfSelection, selectionDone } from "./file-selection";
 import { formatDuration } from "./format";
 import type { VerifyResult } from "./piece-verify";
@@ -19,6 +19,7 @@ import { magnetWebSeeds } from "./torrent-meta";
 import { assistWithWebSeed, type WebSeedAssist, type WebSeedStats } from "./web-seed-assist";
 import type { WebSeedPolicy } from "./web-seed-policy";
 import { parseTarget, type Target } from "./targets";
+import { layoutProblem } from "./torrent-layout";
 
 export type { PieceStrategy, Progress };
 
@@ -45,6 +46,11 @@ export type PeerOptions = {
   progressIntervalMs?: number;
   /** Directory client to use (default: one for `server`, with the platform's reply checks). */
   directory?: DirectoryClient;
+  /**
+   * Also announce to trackers a magnet or .torrent names besides this deployment (default false: a link from
+   * a stranger would otherwise make this peer contact, and reveal itself to, hosts of the stranger's choosing).
+   */
+  keepOtherTrackers?: boolean;
 };
 
 /** What a platform (Node, a browser) provides. */
@@ -67,6 +73,11 @@ export type PeerPlatform = {
    * `only`, for a partial download); null = not supported.
    */
   verify?(torrent: Torrent, only?: ReadonlySet<number>): Promise<VerifyResult | null>;
+  /**
+   * Runs when a download's metadata arrives, before anything is written (synchronously: WebTorrent opens its
+   * files right after): throws an EdgeswarmError when the download may not write its files into `folder`.
+   */
+  guardFiles?(torrent: Torrent, folder: string, options: { overwrite: boolean }): void;
 };
 
 export type SeedOptions = {
@@ -149,6 +160,10 @@ export type DownloadOptions = {
    * serve well (web-seed-policy.ts); `false` never uses it, an object changes the policy. Default on.
    */
   webSeed?: false | Partial<WebSeedPolicy>;
+  /** Write names that start with "." (.bashrc, .ssh/…); default false: such a torrent is refused before anything is written. */
+  allowDotfiles?: boolean;
+  /** Replace files that exist although an earlier run of this download did not create them (default false: refused). */
+  overwrite?: boolean;
 };
 
 /** What a download target turned out to be. */
@@ -307,7 +322,7 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
         onError: (error) => this.emit("warning", `could not renew the TURN credentials: ${asEdgeswarmError(error, "rtc-config").message}`),
       });
     }
-    announceOnSwarmSockets(client, { swarmUrl: this.deployment.swarm, socketTag: this.options.socketTag });
+    announceOnSwarmSockets(client, { swarmUrl: this.deployment.swarm, socketTag: this.options.socketTag, keepOtherTrackers: this.options.keepOtherTrackers ?? false });
     client.on("error", (error) => this.emit("error", asEdgeswarmError(error, "webtorrent")));
     return client;
   }
@@ -451,7 +466,7 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
     }
     download.torrent = torrent;
     // The edge as a web seed, only while peers cannot serve well.
-    const webSeedUrl = resolved.listing?.web_seed ?? (typeof torrentId === "string" ? magnetWebSeeds(torrentId)[0] : undefined);
+    const webSeedUrl = resolved.listing?.web_seed ?? (typeof torrentId === "string" ? this.deployment.ownWebSeed(magnetWebSeeds(torrentId)) : undefined);
     let assist: { url: string; assist: WebSeedAssist } | null = null;
     if (webSeedUrl && ours && options.webSeed !== false) {
       const selection = download.selection;
@@ -640,6 +655,10 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
       let resumedPieces = 0;
       const receivedAtStart = torrent.received;
       const onMetadata = () => {
+        if (settled) return;
+        // Before WebTorrent opens (and creates) any file: finish() destroys the torrent, which then writes nothing.
+        const refused = ours ? this.refusal(torrent, options) : null;
+        if (refused) return finish(refused);
         if (selection && ours) {
           try {
             checkSelection(selection, torrent.files.length);
@@ -713,6 +732,18 @@ export class EdgeswarmPeer extends Emitter<PeerEvents> {
         });
       download.setAbort((error) => finish(error));
     });
+  }
+
+  /** Why a download may not write its files (protocol/name-rules.ts, then the platform's own checks), or null. */
+  private refusal(torrent: Torrent, options: DownloadOptions): EdgeswarmError | null {
+    const problem = layoutProblem((torrent as Torrent & { info?: unknown }).info, { allowDotfiles: options.allowDotfiles ?? false });
+    if (problem) return new UnsafeNameError(`refused to download: ${problem.message}`, problem.problem);
+    try {
+      this.platform.guardFiles?.(torrent, torrent.path, { overwrite: options.overwrite ?? false });
+    } catch (error) {
+      return asEdgeswarmError(error, "refused to download");
+    }
+    return null;
   }
 
   /** Reports a running torrent's later trouble on the peer. */

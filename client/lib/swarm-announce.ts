@@ -12,15 +12,17 @@ import { withSocketTag } from "./deployment";
 /** webtorrent 3 (lib/torrent.js): the step that merges a parsed torrent into the Torrent, then derives
  * `magnetURI`, `torrentFile` and `announce` (read by discovery when it starts). Runs for the torrent id and
  * again when metadata arrives from peers. */
-type ParsedTorrent = { infoHash?: string; announce?: string[] };
+type ParsedTorrent = { infoHash?: string; announce?: string[]; xs?: unknown; peerAddresses?: unknown };
 type TorrentInternals = Torrent & { _processParsedTorrent?: (parsed: ParsedTorrent) => void; announce: string[] };
 
 export type SwarmAnnounceOptions = {
   /** The swarm socket URL of an info hash. */
   swarmUrl: (infoHash: string) => string;
   /**
-   * Whether trackers named by the torrent itself (a magnet from elsewhere) are kept after ours. Default true.
-   * A function decides per tracker (a page keeps only the WebSocket ones the user has not removed).
+   * Whether trackers named by the torrent itself (a magnet from elsewhere) are kept after ours. Default true
+   * here; the library's peers pass false unless asked (PeerOptions.keepOtherTrackers); a function decides per
+   * tracker (a page keeps only the WebSocket ones the user has not removed). Exact sources (`xs=`) and peer
+   * addresses (`x.pe=`) are always dropped.
    */
   keepOtherTrackers?: boolean | ((url: string, infoHash: string) => boolean);
   /** A tag for this client's own tracker socket (see `withSocketTag`); not written into magnets or .torrents. */
@@ -42,6 +44,11 @@ function hook(torrent: TorrentInternals, options: SwarmAnnounceOptions): void {
     throw new Error("webtorrent: Torrent#_processParsedTorrent is missing; client/lib/swarm-announce.ts needs updating");
   }
   torrent._processParsedTorrent = function (parsed: ParsedTorrent) {
+    // A link's `xs=` makes WebTorrent fetch that URL for the metadata and its `x.pe=` dial those addresses
+    // over TCP: hosts of the link author's choosing. A WebRTC peer introduced by trackers needs neither.
+    // (Deleted, not set to undefined: magnet-uri's encoder reads every key present.)
+    delete parsed.xs;
+    if (parsed.peerAddresses !== undefined) parsed.peerAddresses = [];
     const ours = parsed.infoHash ? options.swarmUrl(parsed.infoHash) : null;
     if (ours) {
       // WebTorrent appends `this.announce` (the add options' list, or what an earlier pass left, possibly

@@ -4,6 +4,7 @@
 import type { TorrentDetails } from "../../protocol/directory";
 import {
   applySelection,
+  layoutProblem,
   assistWithWebSeed,
   browserTrackers,
   magnetTrackers,
@@ -162,12 +163,25 @@ export class App {
       const held = this.hold(infoHash, torrent, "download", details, details?.magnet ?? null, release);
       held.selection = selection;
       held.trackers = trackers;
+      // Issue 10: the torrent's names must follow protocol/name-rules.ts (no path out of its folder, no control
+      // or direction characters; dotfiles are harmless in this private storage). WebTorrent's browser store
+      // (fsa-chunk-store) makes its "<name> - <hash>" folder in the origin-private file system as soon as the
+      // metadata arrives, before this event: a refused torrent's store is destroyed, which removes that folder.
       torrent.once("metadata", () => {
+        const problem = layoutProblem((torrent as unknown as { info?: unknown }).info, { allowDotfiles: true });
+        if (!problem) return;
+        held.error = `refused to download: ${problem.message}`;
+        torrent.destroy({ destroyStore: true });
+        this.changed();
+      });
+      torrent.once("metadata", () => {
+        if (torrent.destroyed) return;
         applySelection(torrent as never, held.paused ? [] : held.selection);
         void this.keep(held);
       });
-      // The edge's copy (the listing's web seed, or a magnet's ws=), asked only when peers cannot serve well.
-      const webSeedUrl = details?.web_seed ?? magnetWebSeeds(magnet)[0] ?? pending?.meta?.webSeeds[0];
+      // The edge's copy (the listing's web seed, or this deployment's own named by a magnet's ws= or a .torrent's
+      // url-list), asked only when peers cannot serve well.
+      const webSeedUrl = details?.web_seed ?? this.site.ownWebSeed([...magnetWebSeeds(magnet), ...(pending?.meta?.webSeeds ?? [])]);
       if (webSeedUrl) {
         held.webSeed = assistWithWebSeed(torrent as never, webSeedUrl, {
           wanted: () => (held.selection && torrent.files.length ? piecesOfSelection({ pieceLength: torrent.pieceLength, length: torrent.length, files: torrent.files }, held.selection) : null),

@@ -1,5 +1,5 @@
-// `npm run bench:tracker`: load-tests our tracker (wrangler dev → workerd, both endpoints) against
-// bittorrent-tracker's Server on this machine, alternating between them, and prints a markdown table to
+// `npm run bench:tracker`: load-tests our tracker (wrangler dev → workerd, both endpoints; optionally the same
+// tracker on the Deno host) against bittorrent-tracker's Server on this machine, alternating between them, and prints a markdown table to
 // stdout (progress goes to stderr). Trackers and load generators run in separate processes; CPU and memory
 // come from /proc. Options (all optional):
 //   --duration=10 --warmup=2      seconds measured, seconds of warm-up after every peer's first announce
@@ -8,21 +8,29 @@
 //   --generators=2                load-generator processes
 //   --no-ref-unpaced              skip the closed-loop (unpaced) reference run
 //   --ours-unpaced                add an unpaced run of ours (shows the rate limit at work)
-//   --runtime=wrangler            how ours runs: wrangler (wrangler dev, as `npm start`), miniflare (the same
-//                                 bundle in one workerd via Miniflare, without wrangler dev's proxy), or both
+//   --runtime=miniflare           how ours runs: miniflare (default: the worker's bundle in one workerd, as
+//                                 Cloudflare runs it, minus Cloudflare's front), wrangler (`wrangler dev`, as
+//                                 `npm start`: every request also crosses wrangler's dev proxy — one Durable
+//                                 Object that pipes every socket, a development convenience), deno (one Deno
+//                                 process, as `npm run start:deno`), both (= miniflare,wrangler), or a list
+//                                 (--runtime=miniflare,deno). Deno also runs unpaced with its per-socket rate
+//                                 limit lifted (SOCKET_MESSAGES_PER_SECOND): its capacity beside the unpaced reference.
 //   --only=ours-direct,reference  run only these targets; --rounds=N keeps each configuration's median
 //   --cpu-prof=DIR                V8 CPU profiles of the generators and the reference
 //   --flash=5000x100 --flash-rate=400 --flash-duration=60
 //                                 the flash crowd: every socket connects at once, then the crowd announces at
 //                                 this total rate (open loop) for this long; --flash=none skips it
-// Ours runs with USAGE_PROBE=1, so every run also counts what it would cost on Cloudflare (per announce cycle:
-// Durable Object requests, RPC calls, WebSocket messages, storage and D1 rows; priced by cloudflare-prices.ts).
+// Ours on workerd runs with USAGE_PROBE=1, so every run also counts what it would cost on Cloudflare (per announce
+// cycle: Durable Object requests, RPC calls, WebSocket messages, storage and D1 rows; priced by
+// cloudflare-prices.ts). On Deno those columns are "–": CPU comes from /proc of the deno process.
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startLocalHost } from "../../scripts/local-host";
 import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import { CLOUDFLARE_PRICES, billedDoRequests, dollars, usageDelta, type Usage } from "./cloudflare-prices";
 import type { FromGenerator, GeneratorConfig, ToGenerator, WindowStats } from "./load-generator";
@@ -52,7 +60,7 @@ const opts = {
   }),
   refUnpaced: !argv.has("no-ref-unpaced"),
   oursUnpaced: argv.has("ours-unpaced"),
-  runtimes: (argv.get("runtime") === "both" ? ["wrangler", "miniflare"] : [argv.get("runtime") ?? "wrangler"]) as Runtime[],
+  runtimes: (argv.get("runtime") === "both" ? ["miniflare", "wrangler"] : (argv.get("runtime") ?? "miniflare").split(",")) as Runtime[],
   only: argv.get("only")?.split(","),
   cpuProf: argv.get("cpu-prof"),
   flash: argv.get("flash") === "none" ? null : (() => {
@@ -64,6 +72,12 @@ const opts = {
 };
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+/**
+ * Ours keeps its local state (Durable Object storage, D1) in memory (tmpfs) when the machine has one: on
+ * Cloudflare those writes are remote and never stall the tracker's thread, while a local disk's fsync on a
+ * shared machine would measure the disk (seen: a flash crowd served at 29% with the tracker 82% idle).
+ */
+const STATE_ROOT = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 const here = fileURLToPath(new URL(".", import.meta.url));
 const log = (...parts: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...parts);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -133,7 +147,7 @@ function nextMessage<T extends { type: string }>(child: ChildProcess, type: stri
 // ---- Trackers under test ----
 
 type Target = "ours-direct" | "ours-mux" | "reference";
-type Runtime = "wrangler" | "miniflare";
+type Runtime = "wrangler" | "miniflare" | "deno";
 
 type TrackerHandle = {
   /** Processes whose CPU and memory are the tracker's. */
@@ -157,7 +171,7 @@ const oursUrl = (base: string) => (target: Target, infoHash: string) =>
   target === "ours-direct" ? `${base}/announce/${infoHash}` : `${base}/announce`;
 
 async function startWrangler(): Promise<TrackerHandle> {
-  worker = await startLocalWorker({ vars: { USAGE_PROBE: "1" } });
+  worker = await startLocalWorker({ vars: { USAGE_PROBE: "1" }, stateRoot: STATE_ROOT });
   const local = worker;
   // startLocalWorker spawns scripts/start.mjs (its own process group) → wrangler (node) → workerd ×2.
   const launcher = processTree(process.pid).find((p) => readCmdline(p.pid).includes("scripts/start.mjs"));
@@ -198,7 +212,7 @@ async function bundle(): Promise<string> {
 }
 
 async function startMiniflare(): Promise<TrackerHandle> {
-  const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-mf-state-"));
+  const stateDir = await mkdtemp(path.join(STATE_ROOT, "edgeswarm-mf-state-"));
   const child = forkTs("miniflare-tracker.ts", [await bundle(), stateDir]);
   const { port } = await nextMessage<{ type: string; port: number }>(child, "listening", 60_000);
   const workerd = processTree(child.pid!).filter((p) => p.comm === "workerd");
@@ -212,6 +226,22 @@ async function startMiniflare(): Promise<TrackerHandle> {
       await disconnectChild(child);
       await rm(stateDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Lifts the Deno host's per-socket message limit for a capacity run (20/s would cap a closed loop). */
+const UNLIMITED_RATE = "1000000";
+
+/** A fresh Deno host per run, as the reference: it starts in about a second. */
+async function startDeno(spec: RunSpec): Promise<TrackerHandle> {
+  const capacity = spec.kind === "closed" && !spec.paced;
+  const host = await startLocalHost({ host: "deno", vars: capacity ? { SOCKET_MESSAGES_PER_SECOND: UNLIMITED_RATE } : {} });
+  return {
+    serverPids: [host.serverPid!],
+    helperPids: [],
+    describe: (pid) => `deno ${pid}`,
+    url: oursUrl(host.wsUrl),
+    stop: () => host.stop(),
   };
 }
 
@@ -296,7 +326,8 @@ class RestartedError extends Error {}
 
 async function run(spec: RunSpec): Promise<RunResult> {
   const { peers, swarms } = spec.size;
-  const tracker = spec.target === "reference" ? await startReference() : await ours(spec.runtime);
+  const fresh = spec.target === "reference" || spec.runtime === "deno";
+  const tracker = spec.target === "reference" ? await startReference() : spec.runtime === "deno" ? await startDeno(spec) : await ours(spec.runtime);
   const generators: ChildProcess[] = [];
   const send = (child: ChildProcess, message: ToGenerator) => child.send(message);
   try {
@@ -373,7 +404,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
     const vanished = tracker.serverPids.filter((pid) => !server1.perPid.has(pid));
     const closesExpected = (spec.target !== "reference" && !spec.paced) || spec.kind === "flash"; // flash: closes are a result
     if (vanished.length > 0 || (stats.socketsClosedByServer > 0 && !closesExpected)) {
-      if (spec.target !== "reference") await stopOurs(spec.runtime); // start afresh on the next attempt
+      if (!fresh) await stopOurs(spec.runtime); // start afresh on the next attempt
       throw new RestartedError(`server restarted or closed sockets (pids gone: ${vanished.join(",") || "none"}, sockets closed: ${stats.socketsClosedByServer})`);
     }
     const delta = (a: Map<number, ProcInfo>, b: Map<number, ProcInfo>) =>
@@ -407,9 +438,9 @@ async function run(spec: RunSpec): Promise<RunResult> {
     return result;
   } finally {
     await Promise.allSettled(generators.map(disconnectChild));
-    // Ours keeps running for the next run of the same runtime (fresh info hashes each time): starting
-    // wrangler dev costs seconds. The reference is a fresh process per run.
-    if (spec.target === "reference") await tracker.stop();
+    // Ours on workerd keeps running for the next run of the same runtime (fresh info hashes each time):
+    // starting wrangler dev costs seconds. The reference and the Deno host are a fresh process per run.
+    if (fresh) await tracker.stop();
     else await sleep(1000); // let the closed sockets' clean-up finish before the next run measures
   }
 }
@@ -422,8 +453,9 @@ function label(spec: RunSpec): string {
     "ours-mux": "ours `/announce`",
     reference: "bittorrent-tracker",
   }[spec.target];
-  const runtime = spec.target !== "reference" && spec.runtime === "miniflare" ? " via Miniflare" : "";
-  return `${name}${runtime}${spec.paced || spec.kind === "flash" ? "" : " **unpaced**"}`;
+  const runtime = spec.target === "reference" ? "" : spec.runtime === "wrangler" ? " via wrangler dev" : spec.runtime === "deno" ? " on Deno" : "";
+  const unpaced = spec.target !== "reference" && spec.runtime === "deno" ? " **unpaced** (rate limit lifted)" : " **unpaced**";
+  return `${name}${runtime}${spec.paced || spec.kind === "flash" ? "" : unpaced}`;
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -505,6 +537,25 @@ function report(rows: Row[]): string {
       );
     }
   }
+  const capacityRows = rows.filter((x) => x.r.spec.target !== "reference" && !x.r.spec.paced && x.r.spec.runtime === "deno");
+  if (capacityRows.length > 0) {
+    out.push(
+      "",
+      "Capacity: ours on Deno unpaced (its per-socket rate limit lifted) ÷ bittorrent-tracker unpaced, both closed loops " +
+        "as fast as answered. Goals: announce cycles/s ≥ 2×, CPU per cycle ≤ 0.5×.",
+      "",
+      "| peers / swarms | ours | announce cycles/s | CPU per cycle | p99 |",
+      "|---|---|--:|--:|--:|",
+    );
+    for (const x of capacityRows) {
+      const ref = rows.find((y) => y.r.spec.size === x.r.spec.size && y.r.spec.target === "reference" && !y.r.spec.paced);
+      if (!ref) continue;
+      out.push(
+        `| ${x.r.spec.size.peers} / ${x.r.spec.size.swarms} | ${label(x.r.spec)} | ${f2(x.announces / ref.announces)}× | ` +
+          `${f2(x.cpuMsPerAnnounce / ref.cpuMsPerAnnounce)}× | ${f2(x.p99 / ref.p99)}× |`,
+      );
+    }
+  }
   out.push("");
   for (const x of rows) {
     const s = x.r.stats;
@@ -517,15 +568,16 @@ function report(rows: Row[]): string {
   }
   out.push(
     "",
-    `Server CPU and RSS: ours = the workerd processes (\`wrangler dev\` runs two: the worker's own and wrangler's dev proxy in front ` +
-      `of it; the split is printed on stderr), wrangler's Node side excluded; one instance serves all of ours' runs, each with fresh ` +
-      `swarms. bittorrent-tracker = a fresh Node child process per run. ` +
+    `Server CPU and RSS: ours = its workerd process (via Miniflare by default; with \`--runtime=wrangler\` also wrangler dev's proxy ` +
+      `workerd, the split printed on stderr), Node's side excluded; one instance serves all of ours' runs, each with fresh ` +
+      `swarms, its local state in memory. bittorrent-tracker = a fresh Node child process per run. ` +
       `CPU per announce covers the whole cycle (the announce, its ${opts.offers} offers and their ${opts.offers} answers). Latency: ` +
       `announce written → reply read. Failure frames are counted apart, never as answered announces. The load comes from ` +
       `${opts.generators} generator processes on the same ${cores} cores; "other load" is CPU used by anything else meanwhile — ` +
       `compare runs only when it is near 0. Locally one workerd thread runs all of ours' Durable Objects (as one Node thread runs ` +
-      `bittorrent-tracker), so ≈1.0 core on the worker's process means that thread was the limit; \`--runtime=miniflare\` measures ` +
-      `the same bundle without wrangler dev's proxy.`,
+      `bittorrent-tracker), so ≈1.0 core on the worker's process means that thread was the limit. \`npm run bench:floor\` measures ` +
+      `what workerd itself spends per message, the floor under ours' CPU per cycle. Ours on Deno = the one deno process (all ` +
+      `its threads), a fresh one per run.`,
   );
   return out.join("\n");
 }
@@ -547,7 +599,9 @@ function costReport(rows: Row[]): string {
     const cycles = x.r.stats.announceReplies;
     const run = `${x.r.spec.kind === "flash" ? "flash " : ""}${x.r.spec.size.peers} / ${x.r.spec.size.swarms}`;
     if (!u || cycles === 0) {
-      if (x.r.spec.target === "reference") out.push(`| ${run} | ${label(x.r.spec)} | – | – | – | – | – | – | – | – | – | ${f2(x.cpuMsPerAnnounce)} |`);
+      if (x.r.spec.target === "reference" || x.r.spec.runtime === "deno") {
+        out.push(`| ${run} | ${label(x.r.spec)} | – | – | – | – | – | – | – | – | – | ${f2(x.cpuMsPerAnnounce)} |`);
+      }
       continue;
     }
     const per = (n: number) => n / cycles;
@@ -593,7 +647,9 @@ function plan(): RunSpec[] {
       const order: RunSpec[] = [closed(size, "ours-direct", first!, true), closed(size, "reference", first!, true), closed(size, "ours-mux", first!, true)];
       if (opts.refUnpaced) order.push(closed(size, "reference", first!, false));
       for (const runtime of more) order.push(closed(size, "ours-direct", runtime, true), closed(size, "ours-mux", runtime, true));
-      if (opts.oursUnpaced) order.push(closed(size, "ours-direct", first!, false));
+      if (opts.oursUnpaced && first !== "deno") order.push(closed(size, "ours-direct", first!, false));
+      // Deno's capacity: closed loops as fast as answered, beside the unpaced reference.
+      if (opts.runtimes.includes("deno")) order.push(closed(size, "ours-direct", "deno", false), closed(size, "ours-mux", "deno", false));
       specs.push(...order.filter((s) => !opts.only || opts.only.includes(s.target)));
     }
   }

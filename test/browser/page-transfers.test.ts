@@ -93,7 +93,10 @@ describe("the page served by the worker", () => {
     const api = await fetch(`${worker.httpUrl}/api/search?q=`);
     expect(api.headers.get("content-type")).toMatch(/application\/json/);
     expect((await fetch(`${worker.httpUrl}/health`)).status).toBe(200);
-    expect((await fetch(`${worker.httpUrl}/announce`)).status).toBe(426); // a WebSocket endpoint, not a file
+    // A tracker endpoint, not a file: a bare HTTP GET is an announce without its fields, refused in bencode.
+    const announce = await fetch(`${worker.httpUrl}/announce`);
+    expect(announce.headers.get("content-type")).toMatch(/text\/plain/);
+    expect(await announce.text()).toMatch(/^d14:failure reason\d+:/);
     expect((await fetch(`${worker.httpUrl}/sw.js`)).headers.get("content-type")).toMatch(/javascript/);
   });
 });

@@ -1,31 +1,27 @@
-// bittorrent-tracker's own Client (what webtorrent uses underneath) against the local worker, on both tracker
-// endpoints: the counts in its `update` (announce replies) and `scrape` events follow start/update/complete/stop.
+// bittorrent-tracker's own Client (what webtorrent uses underneath) against the local server, on both hosts
+// (workerd, Deno) and both tracker endpoints: the counts in its `update` (announce replies) and `scrape` events follow start/update/complete/stop.
 import { randomBytes } from "node:crypto";
 import { Client, type AnnounceResponse, type ScrapeResponse } from "bittorrent-tracker";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LOOPBACK_RTC } from "../../client/lib/node-peer";
 import { installNodeWebRtcFixes } from "../../client/lib/webrtc-node";
-import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
+import { hostsUnderTest, startLocalHost, type LocalHost } from "../../scripts/local-host";
 import { nextEvent, within } from "./wait";
 
 const REPLY_MS = 10_000;
 
-let worker: LocalWorker;
+/** The host of the `describe` running now; the default 120 s interval, so no periodic re-announce can slip an
+ * extra `update` between the steps. */
+let worker: LocalHost;
 const clients: Client[] = [];
 
-beforeAll(async () => {
+beforeAll(() => {
   // Announces carry real WebRTC offers; without the fix each would wait out simple-peer's 5 s ICE timeout.
   installNodeWebRtcFixes();
-  // The default 120 s interval: no periodic re-announce can slip an extra `update` between the steps.
-  worker = await startLocalWorker();
 });
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => new Promise<void>((resolve) => c.destroy(() => resolve()))));
-});
-
-afterAll(async () => {
-  await worker?.stop();
 });
 
 type Tracked = { client: Client; warnings: string[] };
@@ -80,36 +76,46 @@ const endpoints = [
   { name: "/announce/<info hash>", url: (infoHash: string) => `${worker.wsUrl}/announce/${infoHash}` },
 ];
 
-describe.each(endpoints)("bittorrent-tracker's Client on $name", ({ url }) => {
-  it("sees the swarm's counts through start, update, complete and stop, and in scrapes", async () => {
-    const infoHash = randomBytes(20).toString("hex");
-    const seeder = trackerClient(url(infoHash), infoHash, "seeder");
-    const leecher = trackerClient(url(infoHash), infoHash, "leecher");
-
-    expect(await counts(seeder.client, () => seeder.client.start({ left: 0 }), "the seeder's start")).toEqual({ complete: 1, incomplete: 0 });
-    expect(await counts(leecher.client, () => leecher.client.start({ left: 4096 }), "the leecher's start")).toEqual({ complete: 1, incomplete: 1 });
-    expect(await counts(leecher.client, () => leecher.client.update({ left: 1024, downloaded: 3072 }), "the leecher's update")).toEqual({ complete: 1, incomplete: 1 });
-    expect(await scrape(leecher.client)).toEqual({ [infoHash]: { complete: 1, incomplete: 1, downloaded: 0 } });
-
-    expect(await counts(leecher.client, () => leecher.client.complete({ left: 0, downloaded: 4096 }), "the leecher's complete")).toEqual({ complete: 2, incomplete: 0 });
-    expect(await scrape(seeder.client)).toEqual({ [infoHash]: { complete: 2, incomplete: 0, downloaded: 1 } });
-
-    expect(await counts(seeder.client, () => seeder.client.stop({ left: 0 }), "the seeder's stop")).toEqual({ complete: 1, incomplete: 0 });
-    expect(await scrape(leecher.client)).toEqual({ [infoHash]: { complete: 1, incomplete: 0, downloaded: 1 } });
-
-    expect([...seeder.warnings, ...leecher.warnings]).toEqual([]);
+describe.each(hostsUnderTest())("on %s", (host) => {
+  beforeAll(async () => {
+    worker = await startLocalHost({ host });
   });
 
-  it("scrapes several info hashes in one request, unknown ones as zeros", async () => {
-    const infoHash = randomBytes(20).toString("hex");
-    const unknown = randomBytes(20).toString("hex");
-    const peer = trackerClient(url(infoHash), infoHash, "peer");
+  afterAll(async () => {
+    await worker?.stop();
+  });
 
-    expect(await counts(peer.client, () => peer.client.start({ left: 100 }), "start")).toEqual({ complete: 0, incomplete: 1 });
-    expect(await scrape(peer.client, [infoHash, unknown])).toEqual({
-      [infoHash]: { complete: 0, incomplete: 1, downloaded: 0 },
-      [unknown]: { complete: 0, incomplete: 0, downloaded: 0 },
+  describe.each(endpoints)("bittorrent-tracker's Client on $name", ({ url }) => {
+    it("sees the swarm's counts through start, update, complete and stop, and in scrapes", async () => {
+      const infoHash = randomBytes(20).toString("hex");
+      const seeder = trackerClient(url(infoHash), infoHash, "seeder");
+      const leecher = trackerClient(url(infoHash), infoHash, "leecher");
+
+      expect(await counts(seeder.client, () => seeder.client.start({ left: 0 }), "the seeder's start")).toEqual({ complete: 1, incomplete: 0 });
+      expect(await counts(leecher.client, () => leecher.client.start({ left: 4096 }), "the leecher's start")).toEqual({ complete: 1, incomplete: 1 });
+      expect(await counts(leecher.client, () => leecher.client.update({ left: 1024, downloaded: 3072 }), "the leecher's update")).toEqual({ complete: 1, incomplete: 1 });
+      expect(await scrape(leecher.client)).toEqual({ [infoHash]: { complete: 1, incomplete: 1, downloaded: 0 } });
+
+      expect(await counts(leecher.client, () => leecher.client.complete({ left: 0, downloaded: 4096 }), "the leecher's complete")).toEqual({ complete: 2, incomplete: 0 });
+      expect(await scrape(seeder.client)).toEqual({ [infoHash]: { complete: 2, incomplete: 0, downloaded: 1 } });
+
+      expect(await counts(seeder.client, () => seeder.client.stop({ left: 0 }), "the seeder's stop")).toEqual({ complete: 1, incomplete: 0 });
+      expect(await scrape(leecher.client)).toEqual({ [infoHash]: { complete: 1, incomplete: 0, downloaded: 1 } });
+
+      expect([...seeder.warnings, ...leecher.warnings]).toEqual([]);
     });
-    expect(peer.warnings).toEqual([]);
+
+    it("scrapes several info hashes in one request, unknown ones as zeros", async () => {
+      const infoHash = randomBytes(20).toString("hex");
+      const unknown = randomBytes(20).toString("hex");
+      const peer = trackerClient(url(infoHash), infoHash, "peer");
+
+      expect(await counts(peer.client, () => peer.client.start({ left: 100 }), "start")).toEqual({ complete: 0, incomplete: 1 });
+      expect(await scrape(peer.client, [infoHash, unknown])).toEqual({
+        [infoHash]: { complete: 0, incomplete: 1, downloaded: 0 },
+        [unknown]: { complete: 0, incomplete: 0, downloaded: 0 },
+      });
+      expect(peer.warnings).toEqual([]);
+    });
   });
 });

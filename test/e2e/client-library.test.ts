@@ -149,14 +149,15 @@ describe("a seed published by the library", () => {
     }
   });
 
-  it("leaves the swarm when stopped: the tracker counts no seeder at once", async () => {
+  it("leaves the swarm when stopped: the directory counts no seeder within a push interval", async () => {
     const { file } = await sourceFile("leaving.bin", 50 * KiB);
     const seeder = peer("seed");
     const seeding = await seeder.seed(file);
     const reader = peer("reader");
     await eventually(async () => ((await reader.details(seeding.infoHash))?.seeders === 1 ? true : undefined), { timeoutMs: 10_000, pauseMs: 200, what: "the seeder in the live counts" });
     await seeder.stop();
-    await eventually(async () => ((await reader.details(seeding.infoHash))?.seeders === 0 ? true : undefined), { timeoutMs: 3_000, pauseMs: 100, what: "the seeder gone from the live counts" });
+    // The swarm pushes its counts at most every 5 s (its final state trailing): the count follows within that.
+    await eventually(async () => ((await reader.details(seeding.infoHash))?.seeders === 0 ? true : undefined), { timeoutMs: 8_000, pauseMs: 200, what: "the seeder gone from the live counts" });
   });
 });
 

@@ -1,5 +1,6 @@
-// Real bytes through the local tracker: two WebTorrent clients in Node (client/lib's createNodeClient, WebRTC
-// over node-datachannel on loopback) move random files, checked by SHA-256, on both tracker endpoints.
+// Real bytes through the local tracker, on both hosts (workerd, Deno): two WebTorrent clients in Node
+// (client/lib's createNodeClient, WebRTC over node-datachannel on loopback) move random files, checked by
+// SHA-256, on both tracker endpoints.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,7 +11,7 @@ import type WebTorrent from "webtorrent";
 import type { Torrent } from "webtorrent";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createNodeClient } from "../../client/lib/node-peer";
-import { startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
+import { hostsUnderTest, startLocalHost, type LocalHost } from "../../scripts/local-host";
 import { nextEvent } from "./wait";
 
 const MiB = 1024 * 1024;
@@ -18,19 +19,12 @@ const MiB = 1024 * 1024;
 const CONNECT_MS = 5_000;
 const TRANSFER_MS = 45_000;
 
-let worker: LocalWorker;
+/** The host of the `describe` running now. */
+let worker: LocalHost;
 const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  worker = await startLocalWorker({ vars: { ANNOUNCE_INTERVAL_SECONDS: "3" } });
-});
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(async () => {
-  await worker?.stop();
 });
 
 type Source = { name: string; bytes: Buffer; sha256: string };
@@ -112,52 +106,62 @@ async function expectSameBytes(leecher: { dir: string }, torrent: Torrent, sourc
   expect(sha256(downloaded)).toBe(source.sha256);
 }
 
-describe("two WebTorrent clients in Node", () => {
-  it("move two torrents over one /announce connection each", async () => {
-    const seeder = await client("seeder");
-    const leecher = await client("leecher", "rarest");
-    const seederUrl = tagged(`${worker.wsUrl}/announce`, "seeder");
-    const leecherUrl = tagged(`${worker.wsUrl}/announce`, "leecher");
-    const sources = [randomFile("first.bin", 4 * MiB), randomFile("second.bin", 3 * MiB)];
-
-    const seeded = await Promise.all(sources.map((source) => seed(seeder, source, seederUrl)));
-    const downloads = await Promise.all(seeded.map((torrent) => download(leecher, torrent, leecherUrl)));
-    const connectMs = await Promise.all(downloads.map((d) => d.connected));
-    const doneMs = await Promise.all(downloads.map((d) => d.done));
-
-    // The premise: each client carries both torrents on one connection, and the two clients do not share one.
-    const [leecherSocket, otherLeecherSocket] = downloads.map((d) => trackerSocketOf(d.torrent));
-    const [seederSocket, otherSeederSocket] = seeded.map(trackerSocketOf);
-    expect(leecherSocket).toBeDefined();
-    expect(otherLeecherSocket).toBe(leecherSocket);
-    expect(otherSeederSocket).toBe(seederSocket);
-    expect(seederSocket).not.toBe(leecherSocket);
-
-    for (const [i, { torrent }] of downloads.entries()) {
-      expect(torrent.infoHash).toBe(seeded[i]!.infoHash);
-      expect(torrent.strategy).toBe("rarest");
-      await expectSameBytes(leecher, torrent, sources[i]!);
-    }
-    expect([...seeder.errors, ...leecher.errors]).toEqual([]);
-    console.info(`/announce: connected after ${connectMs.join(", ")} ms; done after ${doneMs.join(", ")} ms`);
+describe.each(hostsUnderTest())("on %s", (host) => {
+  beforeAll(async () => {
+    worker = await startLocalHost({ host, vars: { ANNOUNCE_INTERVAL_SECONDS: "3" } });
   });
 
-  it("move a torrent over /announce/<info hash>", async () => {
-    const seeder = await client("seeder");
-    const leecher = await client("leecher");
-    const source = randomFile("single.bin", 5 * MiB);
-    const infoHash = await infoHashOf(source);
-    const swarmUrl = `${worker.wsUrl}/announce/${infoHash}`;
+  afterAll(async () => {
+    await worker?.stop();
+  });
 
-    const seeded = await seed(seeder, source, tagged(swarmUrl, "seeder"));
-    expect(seeded.infoHash).toBe(infoHash);
-    const { torrent, connected, done } = await download(leecher, seeded, tagged(swarmUrl, "leecher"));
-    const connectMs = await connected;
-    const doneMs = await done;
+  describe("two WebTorrent clients in Node", () => {
+    it("move two torrents over one /announce connection each", async () => {
+      const seeder = await client("seeder");
+      const leecher = await client("leecher", "rarest");
+      const seederUrl = tagged(`${worker.wsUrl}/announce`, "seeder");
+      const leecherUrl = tagged(`${worker.wsUrl}/announce`, "leecher");
+      const sources = [randomFile("first.bin", 4 * MiB), randomFile("second.bin", 3 * MiB)];
 
-    expect(torrent.strategy).toBe("sequential");
-    await expectSameBytes(leecher, torrent, source);
-    expect([...seeder.errors, ...leecher.errors]).toEqual([]);
-    console.info(`/announce/<hash>: connected after ${connectMs} ms; done after ${doneMs} ms`);
+      const seeded = await Promise.all(sources.map((source) => seed(seeder, source, seederUrl)));
+      const downloads = await Promise.all(seeded.map((torrent) => download(leecher, torrent, leecherUrl)));
+      const connectMs = await Promise.all(downloads.map((d) => d.connected));
+      const doneMs = await Promise.all(downloads.map((d) => d.done));
+
+      // The premise: each client carries both torrents on one connection, and the two clients do not share one.
+      const [leecherSocket, otherLeecherSocket] = downloads.map((d) => trackerSocketOf(d.torrent));
+      const [seederSocket, otherSeederSocket] = seeded.map(trackerSocketOf);
+      expect(leecherSocket).toBeDefined();
+      expect(otherLeecherSocket).toBe(leecherSocket);
+      expect(otherSeederSocket).toBe(seederSocket);
+      expect(seederSocket).not.toBe(leecherSocket);
+
+      for (const [i, { torrent }] of downloads.entries()) {
+        expect(torrent.infoHash).toBe(seeded[i]!.infoHash);
+        expect(torrent.strategy).toBe("rarest");
+        await expectSameBytes(leecher, torrent, sources[i]!);
+      }
+      expect([...seeder.errors, ...leecher.errors]).toEqual([]);
+      console.info(`/announce: connected after ${connectMs.join(", ")} ms; done after ${doneMs.join(", ")} ms`);
+    });
+
+    it("move a torrent over /announce/<info hash>", async () => {
+      const seeder = await client("seeder");
+      const leecher = await client("leecher");
+      const source = randomFile("single.bin", 5 * MiB);
+      const infoHash = await infoHashOf(source);
+      const swarmUrl = `${worker.wsUrl}/announce/${infoHash}`;
+
+      const seeded = await seed(seeder, source, tagged(swarmUrl, "seeder"));
+      expect(seeded.infoHash).toBe(infoHash);
+      const { torrent, connected, done } = await download(leecher, seeded, tagged(swarmUrl, "leecher"));
+      const connectMs = await connected;
+      const doneMs = await done;
+
+      expect(torrent.strategy).toBe("sequential");
+      await expectSameBytes(leecher, torrent, source);
+      expect([...seeder.errors, ...leecher.errors]).toEqual([]);
+      console.info(`/announce/<hash>: connected after ${connectMs} ms; done after ${doneMs} ms`);
+    });
   });
 });

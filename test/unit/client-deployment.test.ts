@@ -33,6 +33,14 @@ describe("a deployment's addresses", () => {
     expect(d.api("/api/search?q=x")).toBe("http://127.0.0.1:8787/api/search?q=x");
   });
 
+  it("uses only its own web seed from a link: another host a magnet or .torrent names is never fetched", () => {
+    const d = deployment("https://edge.example");
+    const own = `https://edge.example/seed/${HASH}/a.iso`;
+    expect(d.ownWebSeed([`https://tracker.example/seed/${HASH}/a.iso`, "not a url", own])).toBe(own);
+    expect(d.ownWebSeed([`http://edge.example/seed/${HASH}/a.iso`, `https://edge.example/api/torrents/${HASH}`, `https://edge.example:8443/seed/${HASH}/a.iso`])).toBeUndefined();
+    expect(d.ownWebSeed([])).toBeUndefined();
+  });
+
   it("knows loopback hosts", () => {
     for (const host of ["127.0.0.1", "127.3.2.1", "localhost", "app.localhost", "::1", "[::1]"]) expect(isLoopbackHost(host), host).toBe(true);
     for (const host of ["10.0.0.1", "edge.example", "128.0.0.1", "localhost.example"]) expect(isLoopbackHost(host), host).toBe(false);

@@ -8,7 +8,7 @@ import { announceOnSwarmSockets } from "../../client/lib/swarm-announce";
 const HASH = "c9e15763f722f23e98a29decdfae341b98d53056";
 const swarmUrl = (hash: string) => `ws://127.0.0.1:8787/announce/${hash}`;
 
-type Parsed = { infoHash?: string; announce?: string[] };
+type Parsed = { infoHash?: string; announce?: string[]; xs?: string; peerAddresses?: string[] };
 
 class FakeTorrent extends EventEmitter {
   announce: string[];
@@ -70,5 +70,16 @@ describe("announcing on the swarm's own socket", () => {
     client.emit("add", torrent as never);
     torrent._processParsedTorrent({ infoHash: HASH });
     expect(torrent.derivedAnnounce).toEqual([swarmUrl(HASH)]);
+  });
+});
+
+describe("a link from a stranger (issue 10)", () => {
+  it("never makes the peer fetch its xs= URL or dial its x.pe= addresses, and drops its trackers unless asked", () => {
+    const torrent = new FakeTorrent() as FakeTorrent & { xs?: string; peerAddresses?: string[] };
+    announceOnSwarmSockets(clientWith(torrent), { swarmUrl, keepOtherTrackers: false });
+    torrent._processParsedTorrent({ infoHash: HASH, announce: ["wss://tracker.evil/announce"], xs: "http://192.168.1.1/admin", peerAddresses: ["10.0.0.1:22"] });
+    expect(torrent.derivedAnnounce).toEqual([swarmUrl(HASH)]);
+    expect(torrent.xs).toBeUndefined();
+    expect(torrent.peerAddresses).toEqual([]);
   });
 });

@@ -55,8 +55,9 @@ describe("a JSON publish entry", () => {
     expect(entry([])).toEqual({ error: expect.stringMatching(/empty/) });
   });
 
-  it("replaces control characters in names", () => {
-    expect(entry({ info_hash: hash, name: "a\u0000b\nc", size: 1 })).toMatchObject({ entry: { name: "a b c" } });
+  // Issue 10: a name clients would write to disk is refused, not cleaned (protocol/name-rules.ts).
+  it("refuses control characters in names", () => {
+    expect(entry({ info_hash: hash, name: "a\u0000b\nc", size: 1 })).toEqual({ error: "name holds a control or text-direction character" });
   });
 });
 

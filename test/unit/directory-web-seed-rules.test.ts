@@ -1,8 +1,8 @@
-// The web seed's rules (worker/directory/rules/web-seed.ts): parts of whole pieces of at least 5 MiB, ranges,
-// file lookup and the url-list that leaves the info hash alone.
+// The web seed's rules (worker/directory/rules/web-seed.ts): parts of whole pieces of at least 5 MiB, file
+// lookup and the url-list that leaves the info hash alone (ranges: http-range.test.ts).
 import bencode from "bencode";
 import { describe, expect, it } from "vitest";
-import { MIN_PART_BYTES, fileAt, parseRange, partPlan, partSpan, withUrlList } from "../../worker/directory/rules/web-seed";
+import { MIN_PART_BYTES, fileAt, partPlan, partSpan, withUrlList } from "../../worker/directory/rules/web-seed";
 
 const MiB = 1024 * 1024;
 
@@ -14,17 +14,6 @@ describe("upload parts", () => {
     const plan = partPlan(12 * MiB + 5, 16384);
     expect(partSpan(plan, 3)).toEqual({ offset: 10 * MiB, length: 2 * MiB + 5, firstPiece: 640 });
     expect(MIN_PART_BYTES).toBe(5 * MiB);
-  });
-});
-
-describe("ranges", () => {
-  it("reads one range, clamps the end, and refuses what lies outside", () => {
-    expect(parseRange("bytes=0-9", 100)).toEqual({ start: 0, end: 9 });
-    expect(parseRange("bytes=90-200", 100)).toEqual({ start: 90, end: 99 });
-    expect(parseRange("bytes=-10", 100)).toEqual({ start: 90, end: 99 });
-    expect(parseRange("bytes=100-", 100)).toBe("unsatisfiable");
-    expect(parseRange("bytes=5-4", 100)).toBe("unsatisfiable");
-    expect(parseRange("bytes=0-1,5-6", 100)).toBeNull();
   });
 });
 

@@ -46,6 +46,14 @@ function importGraph(): Edge[] {
 
 const under = (dir: string) => (file: string) => file === dir || file.startsWith(`${dir}/`);
 const isPlatform = (to: string) => to.startsWith("node:") || to.startsWith("cloudflare:");
+/** Modules that hold Cloudflare's runtime (Durable Objects, WebSocketPair upstreams): the worker's host alone. */
+const CLOUDFLARE_HOST = [
+  "worker/index.ts",
+  "worker/cloudflare.ts",
+  "durable-objects/socket-host.ts",
+  "durable-objects/swarm-object.ts",
+  "durable-objects/announce-mux.ts",
+];
 const LIBRARY_ENTRIES = ["client/lib/index.ts", "client/lib/node.ts", "client/lib/browser.ts", "client/lib/directory-schemas.ts"];
 
 type Rule = { name: string; from: (file: string) => boolean; forbids: (edge: Edge) => boolean };
@@ -99,13 +107,28 @@ const RULES: Rule[] = [
     forbids: (e) => isPlatform(e.to),
   },
   { name: "scripts/ never imports test/", from: under("scripts"), forbids: (e) => under("test")(e.to) },
+  {
+    name: "the in-process tracker host uses web-standard APIs only (it runs on Deno and in Node's tests)",
+    from: under("durable-objects/in-process"),
+    forbids: (e) => isPlatform(e.to) || CLOUDFLARE_HOST.includes(e.to),
+  },
+  {
+    name: "the app and everything it serves on every host never reach Cloudflare's host",
+    from: (f) => f === "worker/app.ts" || ["worker/routes", "worker/directory", "worker/sqlite", "worker/deno"].some((d) => under(d)(f)),
+    forbids: (e) => e.to.startsWith("cloudflare:") || CLOUDFLARE_HOST.includes(e.to),
+  },
+  {
+    name: "only worker/deno reaches Deno's runtime",
+    from: (f) => !under("worker/deno")(f),
+    forbids: (e) => under("worker/deno")(e.to) && e.to !== "worker/deno/node-sqlite.d.ts",
+  },
 ];
 
 describe("the import graph", () => {
   const edges = importGraph();
 
   it("is read from every room (a walker that sees nothing would pass every rule)", () => {
-    for (const room of ["protocol", "durable-objects", "worker", "client/lib", "client/web", "client/cli", "client/lab", "scripts"]) {
+    for (const room of ["protocol", "durable-objects", "durable-objects/in-process", "worker", "worker/deno", "client/lib", "client/web", "client/cli", "client/lab", "scripts"]) {
       expect(edges.filter((e) => under(room)(e.from)).length, room).toBeGreaterThan(0);
     }
     expect(edges.some((e) => e.from === "client/web/main.ts" && e.to === "client/lib/browser.ts")).toBe(true);

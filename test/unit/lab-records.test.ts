@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { parseRange } from "../../client/lab/origin-proxy";
 import { capAllowance, checkCap, diversityOf, piecesHeld, recordFromSimulation, toCsv, type RunRecord } from "../../client/lab/records";
 import { checkGoals } from "../../client/lab/report";
 import { simulate } from "../../client/lab/simulator";
@@ -60,17 +59,6 @@ describe("command-line units", () => {
     expect(parseRate("2MB/s")).toBe(16e6);
     expect(parseRate("unlimited")).toBe(Infinity);
     expect(() => parseRate("fast")).toThrow(RangeError);
-  });
-});
-
-describe("byte ranges at the proxy", () => {
-  it("reads one range, open or suffix, and refuses ranges past the end", () => {
-    expect(parseRange("bytes=0-99", 1000)).toEqual({ start: 0, end: 99 });
-    expect(parseRange("bytes=900-", 1000)).toEqual({ start: 900, end: 999 });
-    expect(parseRange("bytes=-100", 1000)).toEqual({ start: 900, end: 999 });
-    expect(parseRange("bytes=990-2000", 1000)).toEqual({ start: 990, end: 999 });
-    expect(parseRange("bytes=1000-", 1000)).toBe("unsatisfiable");
-    expect(parseRange(undefined, 1000)).toBeNull();
   });
 });
 

@@ -72,3 +72,27 @@ export async function rowCounts(): Promise<Record<string, number>> {
   ).first<Record<string, number>>();
   return row!;
 }
+
+/**
+ * How many segments FTS5 has ever written to an index: its structure record (rowid 10 of `<table>_data`)
+ * holds a 4-byte cookie, an optional "\xff\0\0\x01" version marker, then varints nLevel, nSegment and
+ * nWriteCounter (sqlite fts5_index.c). Every transaction that changes the index flushes at least one segment.
+ */
+export async function ftsSegmentsWritten(db: D1Database, table: string): Promise<number> {
+  const row = await db.prepare(`SELECT block FROM ${table}_data WHERE id = 10`).first<{ block: ArrayBuffer }>();
+  const bytes = new Uint8Array(row!.block);
+  let at = bytes[4] === 0xff && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 1 ? 8 : 4;
+  const varint = (): number => {
+    let value = 0;
+    for (let i = 0; i < 9; i++) {
+      const byte = bytes[at++]!;
+      if (i === 8) return value * 256 + byte;
+      value = value * 128 + (byte & 0x7f);
+      if (!(byte & 0x80)) return value;
+    }
+    return value;
+  };
+  varint(); // levels
+  varint(); // segments
+  return varint();
+}

@@ -25,6 +25,7 @@ import { SearchRefusedError, searchTorrents, type SearchPage } from "../director
 import {
   deleteTorrent,
   directoryStats,
+  ftsPaths,
   getTorrentFileBytes,
   patchTorrent,
   publishTorrents,
@@ -40,10 +41,13 @@ import { webSeedUrl, withUrlList } from "../directory/rules/web-seed";
 import type { Env } from "../env";
 import { manifest } from "../web-seed/store";
 import { httpError } from "../errors";
+import { guardWrites } from "../guards";
 
 type AppContext = Context<{ Bindings: Env }>;
 
 export const directoryRoutes = new Hono<{ Bindings: Env }>();
+// Every publish, patch and delete: same-site or non-browser clients only, rate-limited per address.
+directoryRoutes.use("*", guardWrites);
 
 const DEFAULT_ORDER = { relevance: "desc", seeders: "desc", size: "desc", added: "desc", name: "asc" } as const;
 const MAX_PATCH_BYTES = 64 * 1024;
@@ -169,6 +173,22 @@ async function publishEntries(c: AppContext): Promise<PublishEntry[]> {
   throw httpError(415, "unsupported_media_type", "publish as application/json, application/x-bittorrent or multipart/form-data");
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * D1 refuses a row or bound value over 2,000,000 bytes, and one torrent's paths are one row of the full-text
+ * index (and travel JSON-escaped in the batch): over the limit is a 413 with the reason, never a 500.
+ */
+function checkPathBytes(entries: PublishEntry[]): void {
+  const max = DIRECTORY_LIMITS.maxPathBytesPerTorrent;
+  for (const entry of entries) {
+    const bytes = utf8.encode(JSON.stringify(ftsPaths(entry.files))).length;
+    if (bytes > max) {
+      throw httpError(413, "paths_too_large", `${entry.infoHash}: its file paths take ${bytes} bytes; at most ${max} per torrent`);
+    }
+  }
+}
+
 async function requirePublishKey(c: AppContext): Promise<void> {
   const expected = c.env.PUBLISH_KEY;
   if (!expected) return;
@@ -204,6 +224,7 @@ directoryRoutes.post("/torrents", async (c) => {
   if (fileCount > DIRECTORY_LIMITS.maxFilesPerPublish) {
     throw httpError(413, "too_many_files", `at most ${DIRECTORY_LIMITS.maxFilesPerPublish} files per publish`);
   }
+  checkPathBytes(unique);
   const token = newSecretToken();
   const published = await publishTorrents(c.env.DB, unique, await sha256Hex(token), Date.now(), linksFor(c.req.url));
   const created = published.entries.some((entry) => entry.created);
@@ -234,7 +255,7 @@ directoryRoutes.get("/search", async (c) => {
     after = { key: decoded.cursor.key, id: decoded.cursor.id };
     maxId = decoded.cursor.maxId;
   }
-  const spec = { match: query.match, sort: params.sort, order, minSize: params.min_size, maxSize: params.max_size, tags, alive: params.alive, limit: params.limit, after, maxId };
+  const spec = { match: query.match, rankMatch: query.rankMatch, sort: params.sort, order, minSize: params.min_size, maxSize: params.max_size, tags, alive: params.alive, limit: params.limit, after, maxId };
   let page: SearchPage;
   try {
     page = await searchTorrents(c.env.DB, spec, linksFor(c.req.url));

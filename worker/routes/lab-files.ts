@@ -2,6 +2,8 @@
 // downloads in the lab's cs mode, BEP 19 web seed in its hybrid mode) and PUT for the lab runner.
 // Layer: adapter (routes only resolve and forward to the bucket).
 import { Hono, type Context } from "hono";
+import { rangedResponse } from "../../protocol/http-range";
+import { keysMatch } from "../../protocol/secrets";
 import type { Env } from "../env";
 import { httpError } from "../errors";
 
@@ -15,57 +17,41 @@ function checkedKey(key: string): string {
   return key;
 }
 
+/** Largest lab file (the lab's files are a few MiB; Cloudflare's smallest plan takes 100 MB request bodies). */
+export const MAX_LAB_FILE_BYTES = 100 * 1024 * 1024;
+
 // Uploads are off unless LAB_KEY is set, and then need it as a bearer token: a deployment never takes
-// writes from strangers (the runner starts its local worker with a random LAB_KEY).
+// writes from strangers (the runner starts its local worker with a random LAB_KEY). The key is compared in
+// constant time (digests, then every byte) and the body streams to R2 at its declared length, never
+// buffered and never longer than MAX_LAB_FILE_BYTES.
 labFileRoutes.put("/files/:key", async (c) => {
   const key = checkedKey(c.req.param("key"));
   const expected = c.env.LAB_KEY;
   if (!expected) throw httpError(403, "lab_uploads_disabled", "set LAB_KEY to allow lab uploads");
-  if (c.req.header("authorization") !== `Bearer ${expected}`) throw httpError(401, "bad_lab_key", "wrong or missing lab key");
-  const body = await c.req.arrayBuffer();
+  const presented = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!presented || !(await keysMatch(presented, expected))) throw httpError(401, "bad_lab_key", "wrong or missing lab key");
+  const declared = c.req.header("content-length");
+  if (declared === undefined || !/^\d{1,16}$/.test(declared)) throw httpError(411, "length_required", "send the file with a Content-Length");
+  const length = Number(declared);
+  if (length > MAX_LAB_FILE_BYTES) throw httpError(413, "payload_too_large", `lab files are at most ${MAX_LAB_FILE_BYTES} bytes`);
+  // FixedLengthStream fails the upload if the body does not match the declared length.
+  const body = (c.req.raw.body ?? new Blob([]).stream()).pipeThrough(new FixedLengthStream(length));
   const object = await c.env.FILES.put(objectKey(key), body, { httpMetadata: { contentType: "application/octet-stream" } });
-  return c.json({ key, size: object?.size ?? body.byteLength, etag: object?.httpEtag ?? null }, 201);
+  return c.json({ key, size: object?.size ?? length, etag: object?.httpEtag ?? null }, 201);
 });
 
-// RFC 9110 §14: a single byte range answers 206 with Content-Range; R2 parses the Range header itself.
+// GET/HEAD with single Range requests (protocol/http-range.ts); R2 reads only the bytes answered.
 async function serve(c: Context<{ Bindings: Env }>, method: "GET" | "HEAD"): Promise<Response> {
   const key = checkedKey(c.req.param("key") ?? "");
-  const rangeHeader = c.req.raw.headers.get("range");
   const head = await c.env.FILES.head(objectKey(key));
   if (!head) throw httpError(404, "not_found", `no lab file ${key}`);
-  const size = head.size;
-  const range = rangeHeader ? parseRange(rangeHeader, size) : null;
-  if (range === "unsatisfiable") {
-    return new Response(null, { status: 416, headers: { "content-range": `bytes */${size}`, "accept-ranges": "bytes" } });
-  }
-  const headers = new Headers({ "accept-ranges": "bytes", "content-type": "application/octet-stream", etag: head.httpEtag });
-  const status = range ? 206 : 200;
-  const offset = range ? range.start : 0;
-  const length = range ? range.end - range.start + 1 : size;
-  headers.set("content-length", String(length));
-  if (range) headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
-  if (method === "HEAD") return new Response(null, { status, headers });
-  const object = await c.env.FILES.get(objectKey(key), range ? { range: { offset, length } } : undefined);
-  if (!object) throw httpError(404, "not_found", `no lab file ${key}`);
-  return new Response(object.body, { status, headers });
+  const headers = { "content-type": "application/octet-stream", etag: head.httpEtag };
+  return rangedResponse({ method, range: c.req.header("range") }, head.size, headers, async (offset, length) => {
+    const object = await c.env.FILES.get(objectKey(key), length === head.size ? undefined : { range: { offset, length } });
+    if (!object) throw httpError(404, "not_found", `no lab file ${key}`);
+    return object.body;
+  });
 }
 
 labFileRoutes.get("/files/:key", (c) => serve(c, "GET"));
 labFileRoutes.on("HEAD", "/files/:key", (c) => serve(c, "HEAD"));
-
-/** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; several ranges are answered with the whole file (allowed). */
-export function parseRange(header: string, size: number): { start: number; end: number } | "unsatisfiable" | null {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return null;
-  const [, from, to] = match;
-  if (from === "" && to === "") return null;
-  if (from === "") {
-    const suffix = Number(to);
-    if (suffix === 0) return "unsatisfiable";
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(from);
-  const end = to === "" ? size - 1 : Math.min(Number(to), size - 1);
-  if (start >= size || end < start) return "unsatisfiable";
-  return { start, end };
-}

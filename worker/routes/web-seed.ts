@@ -3,11 +3,12 @@
 // Layer: adapter (routes only resolve and forward: rules in worker/directory/rules/web-seed.ts, R2 in
 // worker/web-seed/store.ts).
 import { Hono, type Context } from "hono";
+import { rangedResponse } from "../../protocol/http-range";
 import { HexId } from "../../protocol/ids";
 import type { WebSeedStatus } from "../../protocol/directory";
 import { getTorrentFileBytes, publisherTokenHash } from "../directory/queries/torrents";
 import { bearerToken, sha256Hex } from "../../protocol/secrets";
-import { DEFAULT_WEB_SEED_MAX_BYTES, badPiecesOfPart, fileAt, parseRange, partPlan, partSpan, readLayout, webSeedUrl } from "../directory/rules/web-seed";
+import { DEFAULT_WEB_SEED_MAX_BYTES, badPiecesOfPart, fileAt, partPlan, partSpan, readLayout, webSeedUrl } from "../directory/rules/web-seed";
 import type { Env } from "../env";
 import { httpError } from "../errors";
 import { completeUpload, manifest, readRange, removeAll, startUpload, storePart, uploadState, uploadedParts } from "../web-seed/store";
@@ -117,7 +118,7 @@ webSeedApiRoutes.delete("/torrents/:hash/web-seed", async (c) => {
   return c.body(null, 204);
 });
 
-// GET/HEAD /seed/<hash>/<path…>: a file of the torrent, with single Range requests (RFC 9110 §14).
+// GET/HEAD /seed/<hash>/<path…>: a file of the torrent, with single Range requests (protocol/http-range.ts).
 async function serve(c: AppContext, method: "GET" | "HEAD"): Promise<Response> {
   const infoHash = infoHashParam(c);
   const done = await manifest(c.env.FILES, infoHash);
@@ -133,22 +134,12 @@ async function serve(c: AppContext, method: "GET" | "HEAD"): Promise<Response> {
   if (!file) throw httpError(404, "not_found", "no such file in this torrent");
   const index = done.layout.files.indexOf(file);
   const etag = `"${done.etag}-${index}"`;
-  const headers = new Headers({ "accept-ranges": "bytes", "content-type": "application/octet-stream", etag, "cache-control": "public, max-age=86400, immutable" });
-  const rangeHeader = c.req.header("range");
-  const range = rangeHeader ? parseRange(rangeHeader, file.length) : null;
-  if (range === "unsatisfiable") {
-    headers.set("content-range", `bytes */${file.length}`);
-    return new Response(null, { status: 416, headers });
-  }
-  const start = range ? range.start : 0;
-  const length = range ? range.end - range.start + 1 : file.length;
-  headers.set("content-length", String(length));
-  if (range) headers.set("content-range", `bytes ${range.start}-${range.end}/${file.length}`);
-  const status = range ? 206 : 200;
-  if (method === "HEAD") return new Response(null, { status, headers });
-  const body = await readRange(c.env.FILES, infoHash, file.offset + start, length);
-  if (!body) throw httpError(404, "not_found", "the stored bytes are gone");
-  return new Response(body, { status, headers });
+  const headers = { "content-type": "application/octet-stream", etag, "cache-control": "public, max-age=86400, immutable" };
+  return rangedResponse({ method, range: c.req.header("range") }, file.length, headers, async (offset, length) => {
+    const body = await readRange(c.env.FILES, infoHash, file.offset + offset, length);
+    if (!body) throw httpError(404, "not_found", "the stored bytes are gone");
+    return body;
+  });
 }
 
 webSeedFileRoutes.get("/:hash/*", (c) => serve(c, "GET"));

@@ -2,7 +2,7 @@
 // Layer: client/web.
 import type { SearchHit, SearchSort } from "../../../protocol/directory";
 import type { App } from "../app";
-import { EdgeswarmError } from "../../lib/browser";
+import { EdgeswarmError, visibleText } from "../../lib/browser";
 import { h, replace, setText } from "../dom";
 import { formatAge, formatBytes, plural } from "../format";
 
@@ -153,7 +153,7 @@ export class SearchView {
           h(
             "td",
             { class: "col-name", "data-label": "Name" },
-            h("a", { href: `#${hit.info_hash}`, "data-testid": "search-result-link" }, hit.name),
+            h("a", { href: `#${hit.info_hash}`, "data-testid": "search-result-link" }, visibleText(hit.name)),
             hit.tags.length > 0 ? h("span", { class: "tags" }, ...hit.tags.map((tag) => h("span", { class: "tag" }, tag))) : null,
           ),
           h("td", { class: "numeric", "data-label": "Size" }, formatBytes(hit.size)),

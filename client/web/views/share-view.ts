@@ -1,6 +1,7 @@
 // Share: drop or pick files or a folder; the page seeds them, publishes the torrent to the directory and shows
 // its magnet and share link. Layer: client/web.
 import type { App, Held } from "../app";
+import { visibleText } from "../../lib/browser";
 import { copyText, h, replace, setText } from "../dom";
 import { formatBytes, formatPercent, formatSpeed, plural } from "../format";
 
@@ -122,7 +123,7 @@ export class ShareView {
       });
     replace(
       item.element,
-      h("p", { class: "shared-name" }, h("a", { href: `#${hash}` }, h("strong", {}, held.torrent.name)), " ", h("span", { class: "muted" }, formatBytes(held.torrent.length))),
+      h("p", { class: "shared-name" }, h("a", { href: `#${hash}` }, h("strong", {}, visibleText(held.torrent.name))), " ", h("span", { class: "muted" }, formatBytes(held.torrent.length))),
       item.status,
       held.error ? h("p", { class: "status error", role: "alert", "data-testid": "share-error" }, held.error) : null,
       h("div", { class: "share-link-row" }, h("span", { class: "label" }, "Share link"), h("a", { href: link, class: "share-link", "data-testid": "share-link" }, link), h("button", { type: "button", class: "button small secondary", onclick: copy(link) }, "Copy")),

@@ -5,7 +5,7 @@ import { renderSVG } from "uqr";
 import type { TorrentDetails } from "../../../protocol/directory";
 import type { App, Held, Pending } from "../app";
 import type { BrowserFile, BrowserTorrent } from "../browser-peer";
-import { EdgeswarmError } from "../../lib/browser";
+import { EdgeswarmError, visibleText } from "../../lib/browser";
 import { copyText, h, replace, setText } from "../dom";
 import { formatAge, formatBytes, formatDuration, formatPercent, formatSpeed, plural } from "../format";
 import { PIECE_CLASS_LABELS, drawPieceMap, pieceAvailability, summarize, type PieceClass } from "../piece-map";
@@ -151,7 +151,10 @@ export class TorrentView {
     this.fileRows = [];
     const d = this.details;
     const record = this.app.library.get(hash) ?? null;
-    const name = (t?.name && t.name !== hash ? t.name : null) ?? d?.name ?? pending?.name ?? (record && record.name !== hash ? record.name : null) ?? `Torrent ${hash.slice(0, 12)}…`;
+    // Names and paths come from strangers: control and direction characters are shown as codes (issue 10).
+    const name = visibleText(
+      (t?.name && t.name !== hash ? t.name : null) ?? d?.name ?? pending?.name ?? (record && record.name !== hash ? record.name : null) ?? `Torrent ${hash.slice(0, 12)}…`,
+    );
     const size = t?.length || d?.size || pending?.meta?.length || record?.length;
     const meta = [
       size ? formatBytes(size) : null,
@@ -301,7 +304,7 @@ export class TorrentView {
       });
     } else if (files.length > 0) {
       files.slice(0, 500).forEach((file, index) => {
-        list.append(h("li", { class: "file", "data-testid": "file" }, checkbox(index, file.path), h("span", { class: "file-name" }, file.path), h("span", { class: "muted" }, formatBytes(file.length))));
+        list.append(h("li", { class: "file", "data-testid": "file" }, checkbox(index, file.path), h("span", { class: "file-name" }, visibleText(file.path)), h("span", { class: "muted" }, formatBytes(file.length))));
       });
     } else if (t || pending) {
       list.append(h("li", { class: "muted" }, "The file list arrives with the metadata, from the first peer: choose files once the download has started."));
@@ -369,7 +372,7 @@ export class TorrentView {
       "li",
       { class: "file", "data-testid": "file" },
       checkbox,
-      h("span", { class: "file-name" }, file.path),
+      h("span", { class: "file-name" }, visibleText(file.path)),
       h("span", { class: "file-meta" }, h("span", { class: "muted" }, formatBytes(file.length)), state),
       progress,
       h("span", { class: "file-actions" }, preview, save),
@@ -417,7 +420,7 @@ export class TorrentView {
         : kind === "audio"
           ? h("audio", { src, controls: true, preload: "metadata", "aria-label": `Preview of ${file.name}`, "data-testid": "preview-media" })
           : h("video", { src, controls: true, playsinline: true, preload: "metadata", "aria-label": `Preview of ${file.name}`, "data-testid": "preview-media" });
-    replace(area, h("p", { class: "preview-title" }, `Preview: ${file.path}`), media, h("button", { type: "button", class: "button small secondary", onclick: () => this.clearPreview() }, "Close preview"));
+    replace(area, h("p", { class: "preview-title" }, `Preview: ${visibleText(file.path)}`), media, h("button", { type: "button", class: "button small secondary", onclick: () => this.clearPreview() }, "Close preview"));
   }
 
   private clearPreview(): void {

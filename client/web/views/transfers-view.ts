@@ -1,6 +1,7 @@
 // The torrents this tab holds (each with its progress and speeds, linking to its view) and the downloads kept
 // for later in this browser (paused, or left by a closed tab), each to resume or delete. Layer: client/web.
 import type { App } from "../app";
+import { visibleText } from "../../lib/browser";
 import { h, replace, setText } from "../dom";
 import { formatBytes, formatPercent, formatSpeed, plural } from "../format";
 
@@ -34,7 +35,7 @@ export class TransfersView {
       const element = h(
         "li",
         { class: "transfer", "data-testid": "transfer", "data-info-hash": hash },
-        h("a", { href: `#${hash}` }, h("span", { class: "role" }, held.role === "seed" ? "↑" : "↓"), " ", held.torrent.name && held.torrent.name !== hash ? held.torrent.name : `${hash.slice(0, 12)}…`),
+        h("a", { href: `#${hash}` }, h("span", { class: "role" }, held.role === "seed" ? "↑" : "↓"), " ", held.torrent.name && held.torrent.name !== hash ? visibleText(held.torrent.name) : `${hash.slice(0, 12)}…`),
         progress,
         status,
       );

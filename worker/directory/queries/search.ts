@@ -1,7 +1,7 @@
 // Search: the SQL plans behind GET /api/search (docs/directory.md "Ranking", "Pagination"), one per sort, each
 // reading as few rows as its order allows. Layer: adapter (functions of D1Database, tested apart from routes).
 import type { SearchHit, SearchSort } from "../../../protocol/directory";
-import { MAX_SEEDER_BUCKET, bucketFloor, facetPhrase, facetTokens, seederBucket } from "../rules/facets";
+import { facetPhrase, facetTokens } from "../rules/facets";
 import { RELEVANCE_POOL, bm25Sql, boostSql, descriptionBm25Sql } from "../rules/ranking";
 import { HIT_COLUMNS, toSearchHit, type Links, type SearchRow } from "./rows";
 
@@ -19,12 +19,49 @@ export type SearchSpec = {
   after: { key: number | string | null; id: number } | null;
   /** Only ids up to this one (the newest when the first page was served); null on a first page. */
   maxId: number | null;
+  /** sort=seeders|size|name: matches below which all are sorted (default SORT_ALL_BELOW; tests lower it to reach the other plan). */
+  sortAllBelow?: number;
+  /**
+   * The included terms alone (no -exclusions), for bm25: an excluded phrase scores 0 in every hit, but FTS5
+   * would still read its whole posting list for the idf. Default: `match`.
+   */
+  rankMatch?: string | null;
 };
 
-const FTS_FROM = "torrents_fts JOIN torrents t ON t.id = torrents_fts.rowid";
-/** The same join reading only the narrow torrents_rank index (id, seeders, size): for scans that rank or filter. */
-const FTS_RANK_FROM = "torrents_fts JOIN torrents t INDEXED BY torrents_rank ON t.id = torrents_fts.rowid";
-const FTS_ID = "torrents_fts.rowid";
+/**
+ * The two full-text indexes a text query is matched in: names, paths and tags (torrents_fts, with the tag
+ * facets) and descriptions (torrents_desc_fts, migration 0004). An entry matches when the whole query matches
+ * in either; every plan reads both, with the same filters, and merges them in its order.
+ */
+type TextIndex = "torrents_fts" | "torrents_desc_fts";
+const TEXT_INDEXES: readonly TextIndex[] = ["torrents_fts", "torrents_desc_fts"];
+
+/** An index joined to its torrents: the whole row (`narrow` false: for names) or only the narrow torrents_rank index (id, seeders, leechers, size). */
+function joined(index: TextIndex, narrow: boolean): string {
+  return `${index} JOIN torrents t ${narrow ? "INDEXED BY torrents_rank " : ""}ON t.id = ${index}.rowid`;
+}
+
+/**
+ * Live state is read from the torrent's row (migration 0003: it left the full-text index, where every count
+ * change rewrote the whole row); per candidate that is one probe of torrents_rank.
+ */
+const ALIVE: Sql = { text: "t.seeders + t.leechers > 0", params: [] };
+
+/**
+ * sort=seeders|size|name with text: below this many matches (those in names, paths and tags plus those in
+ * descriptions, each index counted up to it) every match is sorted (per match one probe of torrents_rank,
+ * ~0.5 µs, or for names of the row, ~3 µs); beyond it matches are dense enough that walking torrents in that
+ * order and looking each up in the text indexes (an FTS5 probe, 30-180 µs each) fills a page sooner: about
+ * limit × entries / matches probes. Chosen for the crossover at 1M entries (issue 10).
+ */
+export const SORT_ALL_BELOW = { seeders: 50_000, size: 50_000, name: 20_000 } as const;
+
+/** What each field sort orders by, the index that walks torrents in that order (ending in the id), and whether the key is in torrents_rank (names are read from the row). */
+const FIELD_SORTS = {
+  seeders: { key: "t.seeders", index: "torrents_seeders", narrow: true },
+  size: { key: "t.size", index: "torrents_size", narrow: true },
+  name: { key: "t.name COLLATE NOCASE", index: "torrents_name", narrow: false },
+} as const;
 
 /** SQL with its parameters, in order. */
 type Sql = { text: string; params: unknown[] };
@@ -108,7 +145,7 @@ function listingSql(spec: SearchSpec): Sql {
   const condition = and([
     pin(spec, "t.id"),
     sizeFilters(spec),
-    spec.alive ? { text: "t.seeders + t.leechers > 0", params: [] } : { text: "", params: [] },
+    spec.alive ? ALIVE : { text: "", params: [] },
     ...spec.tags.map((tag) => ({ text: "t.id IN (SELECT torrent_id FROM torrent_tags WHERE tag = ?)", params: [tag] })),
     keyset(spec, keySql, "t.id"),
   ]);
@@ -122,181 +159,118 @@ function listingSql(spec: SearchSpec): Sql {
 }
 
 /**
- * The text query with the facet filters (alive, tags) added as FTS5 terms. FTS5 steps through the first
- * operand of an AND row by row and skips the others ahead to it, so a selective facet (a seeders bucket)
- * goes `first`; a dense one (no seeders) goes last.
+ * The text query with the tag filters added as FTS5 terms: FTS5 steps through the first operand of an AND row
+ * by row and skips the others ahead to it, so a rare tag costs no more than its own postings.
  */
-function facetMatch(spec: SearchSpec, match: string, extra: { first?: string; last?: string } = {}): string {
-  const facets = [...(spec.alive ? [facetTokens.alive] : []), ...spec.tags.map(facetTokens.tag), ...(extra.last ? [extra.last] : [])];
-  const parts = [...(extra.first ? [facetPhrase(extra.first)] : []), `(${match})`, ...facets.map(facetPhrase)];
+function facetMatch(spec: SearchSpec, match: string): string {
+  const parts = [`(${match})`, ...spec.tags.map(facetTokens.tag).map(facetPhrase)];
   return parts.length === 1 ? match : parts.join(" AND ");
 }
 
-/** The facet filters alone (alive, tags, and `extra`'s), as a MATCH expression; null when there are none. */
-function facetsOnly(spec: SearchSpec, extra: { first?: string; last?: string } = {}): string | null {
-  const tokens = [...(extra.first ? [extra.first] : []), ...(spec.alive ? [facetTokens.alive] : []), ...spec.tags.map(facetTokens.tag), ...(extra.last ? [extra.last] : [])];
-  return tokens.length === 0 ? null : tokens.map(facetPhrase).join(" AND ");
-}
-
 /**
- * Ids whose description matches the text (torrents_desc_fts, migration 0004) and which pass the facet
- * filters (still read from torrents_fts), for the plans to add to the name/path/tag matches.
+ * `text` matched in one index, with the tag filters: FTS5 terms in torrents_fts (facetMatch); torrents_desc_fts
+ * has no facets, so there each tag is a probe of torrent_tags' primary key for the candidate `idSql`.
  */
-function descriptionIds(spec: SearchSpec, match: string, extra: { first?: string; last?: string } = {}): Sql {
-  const facets = facetsOnly(spec, extra);
-  const condition = and([
-    { text: "torrents_desc_fts MATCH ?", params: [match] },
-    facets ? { text: "torrents_desc_fts.rowid IN (SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ?)", params: [facets] } : { text: "", params: [] },
-    pin(spec, "torrents_desc_fts.rowid"),
+function textMatch(spec: SearchSpec, index: TextIndex, text: string, idSql = `${index}.rowid`): Sql {
+  if (index === "torrents_fts") return { text: "torrents_fts MATCH ?", params: [facetMatch(spec, text)] };
+  return and([
+    ...spec.tags.map((tag) => ({ text: `EXISTS (SELECT 1 FROM torrent_tags WHERE tag = ? AND torrent_id = ${idSql})`, params: [tag] })),
+    { text: "torrents_desc_fts MATCH ?", params: [text] },
   ]);
-  return { text: `SELECT torrents_desc_fts.rowid AS id FROM torrents_desc_fts ${where(condition)}`, params: condition.params };
-}
-
-/** Ids matching in name, paths or tags, or in the description: a text query's whole set. */
-function matchingIds(spec: SearchSpec, match: string, extra: { first?: string; last?: string } = {}): Sql {
-  const desc = descriptionIds(spec, match, extra);
-  const main = and([{ text: "torrents_fts MATCH ?", params: [facetMatch(spec, match, extra)] }, pin(spec, FTS_ID)]);
-  return { text: `SELECT ${FTS_ID} AS id FROM torrents_fts ${where(main)} UNION ${desc.text}`, params: [...main.params, ...desc.params] };
 }
 
 function textSql(spec: SearchSpec, match: string): Sql {
   if (spec.sort === "relevance") return relevanceSql(spec, match);
-  if (spec.sort === "seeders") return seedersSql(spec, match);
+  if (spec.sort !== "added") return fieldSortSql(spec, match, spec.sort);
+  // added: FTS5 yields rowids in order, so each index gives at most a page of its newest matches, read off
+  // its own postings; the two are merged (an entry matching in both is one hit) and the page's rows read.
   const dir = spec.order === "asc" ? "ASC" : "DESC";
-  // Name/path/tag matches and description matches, then sorted (added: by id).
-  const keySql = spec.sort === "added" ? null : spec.sort === "size" ? "t.size" : "t.name COLLATE NOCASE";
-  const ids = matchingIds(spec, match);
-  const condition = and([sizeFilters(spec), keyset(spec, keySql, "m.id")]);
-  const orderBy = keySql === null ? `m.id ${dir}` : `${keySql} ${dir}, m.id ${dir}`;
-  const keyColumn = keySql === null ? "NULL" : keySql.replace(" COLLATE NOCASE", "");
+  const filters = and([sizeFilters(spec), spec.alive ? ALIVE : { text: "", params: [] }]);
+  const arms = TEXT_INDEXES.map((index): Sql => {
+    const id = `${index}.rowid`;
+    const condition = and([textMatch(spec, index, match), pin(spec, id), filters, keyset(spec, null, id)]);
+    return {
+      text: `SELECT * FROM (SELECT ${id} AS id FROM ${filters.text ? joined(index, true) : index} ${where(condition)} ORDER BY ${id} ${dir} LIMIT ?)`,
+      params: [...condition.params, spec.limit + 1],
+    };
+  });
   return {
-    text: `SELECT ${HIT_COLUMNS}, NULL AS score, ${keyColumn} AS sort_key
-      FROM (${ids.text}) m JOIN torrents t ON t.id = m.id ${where(condition)} ORDER BY ${orderBy} LIMIT ?`,
-    params: [...ids.params, ...condition.params, spec.limit + 1],
+    text: `SELECT ${HIT_COLUMNS}, NULL AS score, NULL AS sort_key
+      FROM (${arms.map((arm) => arm.text).join(" UNION ")}) k JOIN torrents t ON t.id = k.id ORDER BY t.id ${dir} LIMIT ?`,
+    params: [...arms.flatMap((arm) => arm.params), spec.limit + 1],
   };
 }
 
 /**
- * Matches in seeders order without sorting them all: one arm per seeder bucket (a facet token), best bucket
- * first, each sorted on its own, chained with UNION ALL so SQLite stops reading once the LIMIT is met.
+ * Matches in seeders, size or name order, by whichever of two plans reads less; the count that picks one stops
+ * at the threshold in each index, and the other plan's LIMITs are 0, so SQLite never opens its cursors.
+ * - few matches: every match of each index joined to its key (torrents_rank, or the row for names) and
+ *   sorted, the two sorted lists merged;
+ * - many matches: torrents walked in key order through the sort's index, each looked up in the text indexes
+ *   (the description only when the name, paths and tags do not match) until the page is full.
+ * Full rows are read for the page alone.
  */
-function seederArms(
-  spec: SearchSpec,
-  match: string,
-  select: string,
-  options: { dir: "ASC" | "DESC"; keyset: Sql; lowBucket: number; highBucket: number; unseeded: boolean },
-): Sql {
-  const arms: { match: string; orderBy: string; extra: { first?: string; last?: string } }[] = [];
-  for (let b = options.highBucket; b >= options.lowBucket; b--) {
-    const extra = { first: facetTokens.seeded(b) };
-    arms.push({ match: facetMatch(spec, match, extra), orderBy: `t.seeders ${options.dir}, ${FTS_ID} ${options.dir}`, extra });
-  }
-  // No seeders: every key is 0, so the id order is the order.
-  if (options.unseeded) {
-    const extra = { last: facetTokens.unseeded };
-    arms.push({ match: facetMatch(spec, match, extra), orderBy: `${FTS_ID} ${options.dir}`, extra });
-  }
-  if (options.dir === "ASC") arms.reverse();
-  const parts = arms.map((arm) => {
-    const condition = and([
-      { text: "torrents_fts MATCH ?", params: [arm.match] },
-      pin(spec, FTS_ID),
-      sizeFilters(spec),
-      options.keyset,
-    ]);
-    // The same bucket's description-only matches (desc_only, built once by seedersSql), merged in the
-    // bucket's order. Bounds are inlined as numbers: D1 allows 100 bound parameters per statement.
+function fieldSortSql(spec: SearchSpec, match: string, sort: keyof typeof FIELD_SORTS): Sql {
+  const dir = spec.order === "asc" ? "ASC" : "DESC";
+  const { key, index, narrow } = FIELD_SORTS[sort];
+  const filters = and([pin(spec, "t.id"), sizeFilters(spec), spec.alive ? ALIVE : { text: "", params: [] }, keyset(spec, key, "t.id")]);
+  const orderBy = `ORDER BY ${key} ${dir}, t.id ${dir}`;
+  const cap = Math.max(1, Math.floor(spec.sortAllBelow ?? SORT_ALL_BELOW[sort]));
+  const counts = TEXT_INDEXES.map((text): Sql => {
+    const condition = textMatch(spec, text, match);
+    return { text: `(SELECT count(*) FROM (SELECT 1 FROM ${text} ${where(condition)} LIMIT ${cap}))`, params: condition.params };
+  });
+  const few = TEXT_INDEXES.map((text): Sql => {
+    const condition = and([textMatch(spec, text, match), filters]);
     return {
-      text: `SELECT * FROM (SELECT * FROM (SELECT ${select} FROM ${FTS_RANK_FROM} ${where(condition)}
-        UNION ALL SELECT d.id AS id, t.seeders AS s FROM desc_only d JOIN torrents t INDEXED BY torrents_rank ON t.id = d.id
-        WHERE ${descArmFilter(spec, arm.extra, options.dir)})
-        ORDER BY ${arm.orderBy.replaceAll(FTS_ID, "id").replace("t.seeders", "s")})`,
-      params: condition.params,
+      text: `SELECT * FROM (SELECT t.id AS id FROM ${joined(text, narrow)} ${where(condition)} ${orderBy}
+          LIMIT CASE WHEN (SELECT n FROM counted) < ${cap} THEN ? ELSE 0 END)`,
+      params: [...condition.params, spec.limit + 1],
     };
   });
-  return unionAll(parts);
-}
-
-/** A seeder arm's filter for description-only matches, as literals: its bucket, sizes and keyset. */
-function descArmFilter(spec: SearchSpec, extra: { first?: string; last?: string }, dir: "ASC" | "DESC"): string {
-  const n = (v: unknown) => String(Number(v));
-  const parts: string[] = [];
-  if (extra.last) parts.push("t.seeders = 0");
-  else {
-    const bucket = [...Array(MAX_SEEDER_BUCKET + 1).keys()].find((b) => extra.first === facetTokens.seeded(b))!;
-    parts.push(`t.seeders >= ${n(bucketFloor(bucket))}`);
-    if (bucket < MAX_SEEDER_BUCKET) parts.push(`t.seeders < ${n(bucketFloor(bucket + 1))}`);
-  }
-  if (spec.minSize !== undefined) parts.push(`t.size >= ${n(spec.minSize)}`);
-  if (spec.maxSize !== undefined) parts.push(`t.size <= ${n(spec.maxSize)}`);
-  if (spec.after && typeof spec.after.key === "number") parts.push(`(t.seeders, d.id) ${dir === "ASC" ? ">" : "<"} (${n(spec.after.key)}, ${n(spec.after.id)})`);
-  return parts.join(" AND ");
-}
-
-/** D1 allows at most 5 terms in one compound SELECT; longer chains are nested in groups of 5. */
-const MAX_COMPOUND_TERMS = 5;
-function unionAll(parts: Sql[]): Sql {
-  if (parts.length <= MAX_COMPOUND_TERMS) {
-    return { text: parts.map((p) => p.text).join("\nUNION ALL "), params: parts.flatMap((p) => p.params) };
-  }
-  const groups: Sql[] = [];
-  for (let i = 0; i < parts.length; i += MAX_COMPOUND_TERMS) {
-    const group = unionAll(parts.slice(i, i + MAX_COMPOUND_TERMS));
-    groups.push({ text: `SELECT * FROM (${group.text})`, params: group.params });
-  }
-  return unionAll(groups);
-}
-
-function seedersSql(spec: SearchSpec, match: string): Sql {
-  const dir = spec.order === "asc" ? "ASC" : "DESC";
-  const after = spec.after && typeof spec.after.key === "number" ? spec.after.key : null;
-  // Buckets wholly on the far side of the cursor are not read at all.
-  const range =
-    dir === "DESC"
-      ? { lowBucket: 1, highBucket: after === null ? MAX_SEEDER_BUCKET : seederBucket(after), unseeded: true }
-      : { lowBucket: after === null ? 1 : Math.max(1, seederBucket(after)), highBucket: MAX_SEEDER_BUCKET, unseeded: after === null || after === 0 };
-  const arms = seederArms(spec, match, `${FTS_ID} AS id, t.seeders AS s`, {
-    dir,
-    keyset: keyset(spec, "t.seeders", FTS_ID),
-    ...range,
+  const found = TEXT_INDEXES.map((text): Sql => {
+    const condition = textMatch(spec, text, match, "t.id");
+    return { text: `EXISTS (SELECT 1 FROM ${text} WHERE ${condition.text} AND ${text}.rowid = t.id)`, params: condition.params };
   });
-  // The arms read only the narrow torrents_rank index; full rows are read for the page alone.
-  const desc = descriptionIds(spec, match);
+  const many = and([filters, { text: `(${found.map((f) => f.text).join(" OR ")})`, params: found.flatMap((f) => f.params) }]);
+  const column = key.replace(" COLLATE NOCASE", "");
   return {
-    text: `WITH desc_only AS MATERIALIZED (
-        SELECT id FROM (${desc.text}) WHERE id NOT IN (SELECT rowid FROM torrents_fts WHERE torrents_fts MATCH ?)
-      ), page AS (SELECT id, s FROM (${arms.text}) LIMIT ?)
-      SELECT ${HIT_COLUMNS}, NULL AS score, t.seeders AS sort_key FROM page k JOIN torrents t ON t.id = k.id
-      ORDER BY k.s ${dir}, k.id ${dir}`,
-    params: [...desc.params, facetMatch(spec, match), ...arms.params, spec.limit + 1],
+    text: `WITH counted AS MATERIALIZED (
+        SELECT ${counts.map((c) => c.text).join(" + ")} AS n
+      ), page AS (
+        ${few.map((f) => f.text).join("\n        UNION ")}
+        UNION
+        SELECT * FROM (SELECT t.id AS id FROM torrents t INDEXED BY ${index} ${where(many)} ${orderBy}
+          LIMIT CASE WHEN (SELECT n FROM counted) >= ${cap} THEN ? ELSE 0 END)
+      )
+      -- CROSS JOIN: the page drives the join. Left to itself SQLite (3.4x, as in D1) walks all of torrents in
+      -- the sort's index to skip sorting the page, a scan of every entry for a page of 20.
+      SELECT ${HIT_COLUMNS}, NULL AS score, ${column} AS sort_key FROM page k CROSS JOIN torrents t ON t.id = k.id
+      ${orderBy} LIMIT ?`,
+    params: [...counts.flatMap((c) => c.params), ...few.flatMap((f) => f.params), ...many.params, spec.limit + 1, spec.limit + 1],
   };
 }
 
 /**
  * Relevance: bm25 × seeder boost over the pool (RELEVANCE_POOL): the newest N matches and the newest M live
- * ones. FTS5's bm25() counts every match of every phrase of its MATCH for the idf, once per
- * cursor, so exactly one cursor scores, it matches the text alone (facet phrases weigh 0 but would still
- * be counted), and it reads only the rowid range the pool spans. Cursors that do not score pick the pool.
+ * ones in names, paths and tags, and the newest N description matches not already in that pool, scored by the
+ * description's weighted bm25 (below a name match). FTS5's bm25() counts every match of every phrase of its
+ * MATCH for the idf, once per cursor, so exactly one cursor per index scores, it matches the included terms
+ * alone (rankMatch: facet phrases and exclusions weigh 0 but would still be counted), and it reads only the
+ * rowid range its candidates span. Cursors that do not score pick the pool.
  * Keyset pages anchor on the last hit's score as it is *now* (bm25 rescales when entries are added).
  */
 function relevanceSql(spec: SearchSpec, match: string): Sql {
   const dir = spec.order === "asc" ? "ASC" : "DESC";
-  const sizes = sizeFilters(spec);
-  const full = facetMatch(spec, match);
-  const newestCondition = and([{ text: "torrents_fts MATCH ?", params: [full] }, pin(spec, FTS_ID), sizes]);
-  const liveCondition = and([
-    { text: "torrents_fts MATCH ?", params: [spec.alive ? full : facetMatch(spec, match, { last: facetTokens.alive })] },
-    pin(spec, FTS_ID),
-    sizes,
-  ]);
-  const from = sizes.text ? FTS_RANK_FROM : "torrents_fts";
+  const filters = and([sizeFilters(spec), spec.alive ? ALIVE : { text: "", params: [] }]);
+  const rankMatch = spec.rankMatch ?? match;
+  const nameId = "torrents_fts.rowid";
+  const descId = "torrents_desc_fts.rowid";
+  const newestCondition = and([textMatch(spec, "torrents_fts", match), pin(spec, nameId), filters]);
+  const liveCondition = and([textMatch(spec, "torrents_fts", match), pin(spec, nameId), sizeFilters(spec), ALIVE]);
+  const descCondition = and([textMatch(spec, "torrents_desc_fts", match), pin(spec, descId), filters]);
+  const from = (index: TextIndex) => (filters.text ? joined(index, true) : index);
   const score = `(-p.b * ${boostSql("r.seeders")})`;
-  // Description-only matches: their own pool of the newest N, scored by the description's weighted bm25.
-  const desc = descriptionIds(spec, match);
-  const descNewest = and([
-    { text: `torrents_desc_fts.rowid IN (SELECT id FROM (${desc.text}))`, params: desc.params },
-    sizes.text ? { text: `torrents_desc_fts.rowid IN (SELECT t.id FROM torrents t INDEXED BY torrents_rank WHERE ${sizes.text})`, params: sizes.params } : { text: "", params: [] },
-  ]);
   let after: Sql = { text: "", params: [] };
   if (spec.after) {
     const cmp = dir === "ASC" ? ">" : "<";
@@ -307,27 +281,27 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
   }
   return {
     text: `WITH newest AS (
-        SELECT ${FTS_ID} AS id FROM ${from} ${where(newestCondition)} ORDER BY ${FTS_ID} DESC LIMIT ${RELEVANCE_POOL.newest}
+        SELECT ${nameId} AS id FROM ${from("torrents_fts")} ${where(newestCondition)} ORDER BY ${nameId} DESC LIMIT ${RELEVANCE_POOL.newest}
       ), live AS (
         -- fewer than N newest means every match is already a candidate: LIMIT 0, this cursor is not read
-        SELECT ${FTS_ID} AS id FROM ${from} ${where(liveCondition)} ORDER BY ${FTS_ID} DESC
+        SELECT ${nameId} AS id FROM ${joined("torrents_fts", true)} ${where(liveCondition)} ORDER BY ${nameId} DESC
         LIMIT CASE WHEN (SELECT count(*) FROM newest) >= ${RELEVANCE_POOL.newest} THEN ${RELEVANCE_POOL.live} ELSE 0 END
       ), candidates AS (
         SELECT id FROM newest UNION SELECT id FROM live
-      ), main_pool AS MATERIALIZED (
+      ), name_pool AS MATERIALIZED (
         -- One range scan from the oldest candidate; "+rowid" keeps the IN a filter on that scan, never a
         -- rowid lookup per candidate (each lookup would recount the idf).
-        SELECT ${FTS_ID} AS id, ${bm25Sql("torrents_fts")} AS b FROM torrents_fts
-        WHERE torrents_fts MATCH ? AND ${FTS_ID} >= (SELECT min(id) FROM candidates) AND +${FTS_ID} IN (SELECT id FROM candidates)
+        SELECT ${nameId} AS id, ${bm25Sql("torrents_fts")} AS b FROM torrents_fts
+        WHERE torrents_fts MATCH ? AND ${nameId} >= (SELECT min(id) FROM candidates) AND +${nameId} IN (SELECT id FROM candidates)
       ), desc_newest AS (
-        SELECT torrents_desc_fts.rowid AS id FROM torrents_desc_fts ${where(descNewest)}
-        ORDER BY torrents_desc_fts.rowid DESC LIMIT ${RELEVANCE_POOL.newest}
+        SELECT ${descId} AS id FROM ${from("torrents_desc_fts")} ${where(descCondition)} ORDER BY ${descId} DESC LIMIT ${RELEVANCE_POOL.newest}
       ), desc_pool AS MATERIALIZED (
-        SELECT torrents_desc_fts.rowid AS id, ${descriptionBm25Sql("torrents_desc_fts")} AS b FROM torrents_desc_fts
-        WHERE torrents_desc_fts MATCH ? AND torrents_desc_fts.rowid >= (SELECT min(id) FROM desc_newest)
-          AND +torrents_desc_fts.rowid IN (SELECT id FROM desc_newest) AND torrents_desc_fts.rowid NOT IN (SELECT id FROM main_pool)
+        -- the same single range scan, in the description index, for the matches the name pool lacks
+        SELECT ${descId} AS id, ${descriptionBm25Sql("torrents_desc_fts")} AS b FROM torrents_desc_fts
+        WHERE torrents_desc_fts MATCH ? AND ${descId} >= (SELECT min(id) FROM desc_newest) AND +${descId} IN (SELECT id FROM desc_newest)
+          AND ${descId} NOT IN (SELECT id FROM name_pool)
       ), pool AS (
-        SELECT id, b FROM main_pool UNION ALL SELECT id, b FROM desc_pool
+        SELECT id, b FROM name_pool UNION ALL SELECT id, b FROM desc_pool
       ), ranked AS (
         -- scored off the narrow torrents_rank index; full rows are read for the page alone
         SELECT p.id, ${score} AS score FROM pool p JOIN torrents r INDEXED BY torrents_rank ON r.id = p.id
@@ -337,6 +311,14 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
       SELECT ${HIT_COLUMNS}, k.score AS score, k.score AS sort_key
       FROM ranked k JOIN torrents t ON t.id = k.id
       ORDER BY k.score ${dir}, k.id ${dir}`,
-    params: [...newestCondition.params, ...liveCondition.params, match, ...descNewest.params, match, ...after.params, spec.limit + 1],
+    params: [
+      ...newestCondition.params,
+      ...liveCondition.params,
+      rankMatch,
+      ...descCondition.params,
+      rankMatch,
+      ...after.params,
+      spec.limit + 1,
+    ],
   };
 }

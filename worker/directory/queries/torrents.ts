@@ -34,9 +34,12 @@ export function ftsPaths(files: { path: string }[]): string {
 
 /**
  * Publishes entries in one transaction. Entries whose info hash is already listed are left as they are
- * (idempotent); the rest are stored with `tokenHash` as their publisher. Returns every entry's row,
- * `created` = 1 for those this call stored, in the order given. Rows this call writes are told apart by `tokenHash`, which is
- * unique per publish, so a concurrent publish of the same hash never gets a second set of files.
+ * (idempotent), with one exception: a verified .torrent replaces an entry published as JSON metadata, which
+ * nothing verified (so squatting a hash with a misleading name lasts until someone publishes the real
+ * .torrent; the squatter's token then owns nothing). The rest are stored with `tokenHash` as their
+ * publisher. Returns every entry's row, `created` = 1 for those this call stored, in the order given. Rows
+ * this call writes are told apart by `tokenHash`, which is unique per publish, so a concurrent publish of the
+ * same hash never gets a second set of files.
  */
 export async function publishTorrents(
   db: D1Database,
@@ -59,6 +62,18 @@ export async function publishTorrents(
   const fts = entries.map((e) => [e.infoHash, ftsPaths(e.files), e.tags.join(" ")] as const);
 
   const statements: D1PreparedStatement[] = [];
+  const verified = entries.filter((e) => e.torrentFile).map((e) => e.infoHash);
+  if (verified.length > 0) {
+    // Files, tags and the index entry follow the row (ON DELETE CASCADE, torrents_fts_delete).
+    statements.push(
+      db
+        .prepare(
+          `DELETE FROM torrents WHERE info_hash IN (SELECT value FROM json_each(?1))
+             AND NOT EXISTS (SELECT 1 FROM torrent_files tf WHERE tf.torrent_id = torrents.id)`,
+        )
+        .bind(JSON.stringify(verified)),
+    );
+  }
   for (const chunk of chunkJson(torrents)) {
     statements.push(
       db
@@ -208,7 +223,13 @@ export async function patchTorrent(
       db
         .prepare(`INSERT INTO torrent_tags (tag, torrent_id) SELECT j.value, (${owned}) FROM json_each(?3) j WHERE (${owned}) IS NOT NULL`)
         .bind(infoHash, tokenHash, tags),
-      db.prepare(`UPDATE torrents_fts SET tags = ?3 WHERE rowid IN (${owned})`).bind(infoHash, tokenHash, patch.tags.join(" ")),
+      // One rewrite of the index row (FTS5 rewrites a row whole): the tag words and the tag facets together.
+      db
+        .prepare(
+          `UPDATE torrents_fts SET tags = ?3, facets = (SELECT f.facets FROM torrent_facets f WHERE f.id = torrents_fts.rowid)
+           WHERE rowid IN (${owned})`,
+        )
+        .bind(infoHash, tokenHash, patch.tags.join(" ")),
     );
   }
   const results = await db.batch(statements);

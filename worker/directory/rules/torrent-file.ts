@@ -4,6 +4,7 @@
 /// <reference path="../../../protocol/bencode.d.ts" />
 import bencode from "bencode";
 import { DIRECTORY_LIMITS, cleanText, type PublishFile } from "../../../protocol/directory";
+import { describeNameProblem, describePathProblem, nameProblem, pathProblem } from "../../../protocol/name-rules";
 
 export type TorrentFileInfo = {
   infoHash: string;
@@ -45,13 +46,13 @@ function toHex(bytes: ArrayBuffer): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** One path element: BEP 3 forbids empty ones; ".." and separators inside one are refused as unsafe. */
-function pathElement(value: unknown): string {
-  const element = cleanText(text(value, "file path element"));
-  if (element === "" || element === "." || element === ".." || element.includes("/") || element.includes("\\")) {
-    throw new TorrentFileError("file path holds an empty, '.', '..' or slashed element");
-  }
-  return element;
+/** A file's path elements as the file has them; protocol/name-rules.ts judges them before anything is stored. */
+function pathElements(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) throw new TorrentFileError("file path must be a non-empty list");
+  const elements = value.map((element) => text(element, "file path element"));
+  const found = pathProblem(elements, { allowDotfiles: true });
+  if (found) throw new TorrentFileError(`file path ${describePathProblem(found, elements)}`);
+  return elements;
 }
 
 /**
@@ -82,8 +83,15 @@ export async function parseTorrentFile(bytes: Uint8Array): Promise<TorrentFileIn
   if (!isDict(decoded) || !isDict(decoded.info)) throw new TorrentFileError("not a .torrent: no info dictionary");
   const info = decoded.info;
 
-  const rawName = info["name.utf-8"] ?? info.name;
-  const name = cleanText(text(rawName, "info.name")).slice(0, DIRECTORY_LIMITS.maxNameChars);
+  const rawName = text(info["name.utf-8"] ?? info.name, "info.name");
+  // Clients write the torrent at <folder>/<name>: the name must be one plain name, in both spellings a client
+  // may read (name.utf-8 first, or name alone).
+  for (const [key, value] of [["info.name.utf-8", info["name.utf-8"]], ["info.name", info.name]] as const) {
+    if (value === undefined) continue;
+    const nameIssue = nameProblem(text(value, key), { allowDotfiles: true });
+    if (nameIssue) throw new TorrentFileError(`${key} ${describeNameProblem(nameIssue)}`);
+  }
+  const name = cleanText(rawName).slice(0, DIRECTORY_LIMITS.maxNameChars);
   if (name === "") throw new TorrentFileError("info.name must not be empty");
   const pieceLength = integer(info["piece length"], "info.piece length");
   if (pieceLength === 0) throw new TorrentFileError("info.piece length must be positive");
@@ -96,10 +104,9 @@ export async function parseTorrentFile(bytes: Uint8Array): Promise<TorrentFileIn
     }
     files = info.files.map((file) => {
       if (!isDict(file)) throw new TorrentFileError("info.files entries must be dictionaries");
-      const rawPath = file["path.utf-8"] ?? file.path;
-      if (!Array.isArray(rawPath) || rawPath.length === 0) throw new TorrentFileError("file path must be a non-empty list");
       // Relative to the torrent's folder (info.name), as BEP 3 lists them.
-      const path = rawPath.map(pathElement).join("/");
+      const path = pathElements(file["path.utf-8"] ?? file.path).join("/");
+      if (file["path.utf-8"] !== undefined && file.path !== undefined) pathElements(file.path); // what other clients write
       if (path.length > DIRECTORY_LIMITS.maxPathChars) throw new TorrentFileError(`file path longer than ${DIRECTORY_LIMITS.maxPathChars} characters`);
       return { path, length: integer(file.length, "file length") };
     });

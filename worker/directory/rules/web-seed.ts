@@ -89,23 +89,6 @@ export function withUrlList(torrentFile: Uint8Array, url: string): Uint8Array {
   return bencode.encode(root);
 }
 
-/** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; several ranges are answered with the whole file (allowed). */
-export function parseRange(header: string, size: number): { start: number; end: number } | "unsatisfiable" | null {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return null;
-  const [, from, to] = match;
-  if (from === "" && to === "") return null;
-  if (from === "") {
-    const suffix = Number(to);
-    if (suffix === 0 || size === 0) return "unsatisfiable";
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(from);
-  const end = to === "" ? size - 1 : Math.min(Number(to), size - 1);
-  if (start >= size || end < start) return "unsatisfiable";
-  return { start, end };
-}
-
 function toHex(bytes: Uint8Array): string {
   let hex = "";
   for (const b of bytes) hex += b.toString(16).padStart(2, "0");

@@ -63,10 +63,24 @@ export async function putRecord(record: LibraryRecord): Promise<void> {
   await run("readwrite", (store) => store.put(record));
 }
 
-/** Changes some fields of a kept record (nothing when none is kept). */
+/**
+ * Changes some fields of a kept record (nothing when none is kept). Read and write share one transaction: two
+ * changes at once cannot undo each other, and a page closed right after (pause, then reload) has the write
+ * already queued rather than waiting for a second transaction that may never start.
+ */
 export async function updateRecord(infoHash: string, change: Partial<LibraryRecord>): Promise<void> {
-  const record = await getRecord(infoHash);
-  if (record) await putRecord({ ...record, ...change });
+  const db = await open();
+  await new Promise<void>((resolve, reject) => {
+    const tx = db.transaction(STORE, "readwrite");
+    const store = tx.objectStore(STORE);
+    const read = store.get(infoHash) as IDBRequest<LibraryRecord | undefined>;
+    read.onsuccess = () => {
+      if (read.result) store.put({ ...read.result, ...change });
+    };
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error ?? new Error("IndexedDB transaction failed"));
+    tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
+  });
 }
 
 export async function deleteRecord(infoHash: string): Promise<void> {

@@ -78,6 +78,27 @@ async function saveFromPage(p: BrowserPage, index = 0): Promise<Buffer> {
   return readFile((await download.path())!);
 }
 
+/** The page's kept record for a download says paused (read from its IndexedDB, as the page reads it at start). */
+async function storedPaused(p: BrowserPage, infoHash: string): Promise<boolean> {
+  return p.page.evaluate(
+    (hash) =>
+      new Promise<boolean>((resolve, reject) => {
+        const opening = indexedDB.open("edgeswarm");
+        opening.onerror = () => reject(opening.error);
+        opening.onsuccess = () => {
+          const db = opening.result;
+          const read = db.transaction("library").objectStore("library").get(hash);
+          read.onsuccess = () => {
+            db.close();
+            resolve(Boolean((read.result as { paused?: boolean } | undefined)?.paused));
+          };
+          read.onerror = () => reject(read.error);
+        };
+      }),
+    infoHash,
+  );
+}
+
 const numberAttr = async (p: BrowserPage, selector: string, name: string) => Number((await p.page.locator(selector).getAttribute(name)) ?? "NaN");
 const heldPieces = (p: BrowserPage) => numberAttr(p, "[data-testid=piece-map]", "data-held-pieces");
 const received = (p: BrowserPage) => numberAttr(p, "#torrent-view", "data-received");
@@ -251,6 +272,8 @@ describe("keeping a download", () => {
     await again.screenshot("phone-resumed-after-restart");
     expect(await again.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await again.page.getByTestId("pause-button").click();
+    // Reload once the pause is stored, as a user would after seeing it (a reload mid-write is a race, not a test).
+    await expect.poll(() => storedPaused(again, infoHash)).toBe(true);
     await again.page.reload();
     await again.page.waitForSelector("body[data-ready=true]");
     // Paused stays paused: listed, not running.

@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { denoBinary, denoServerArgs } from "./deno-binary.mjs";
 import { freePort, startLocalWorker, type LocalWorker } from "./local-worker";
-import { stopProcessGroup } from "./process-group";
+import { stopProcessGroup, waitUntilReady } from "./process-group";
 
 export type HostKind = "workerd" | "deno";
 export const HOSTS: HostKind[] = ["workerd", "deno"];
@@ -73,25 +73,7 @@ async function startDeno(options: LocalHostOptions): Promise<LocalHost> {
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   };
 
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`deno host not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    const check = () => {
-      if (output.includes("edgeswarm (Deno) ready on")) done();
-    };
-    const onExit = (code: number | null) => done(new Error(`deno host exited (${code}) before ready:\n${output}`));
-    function done(error?: Error) {
-      clearTimeout(timer);
-      child.stdout!.off("data", check);
-      child.stderr!.off("data", check);
-      child.off("exit", onExit);
-      if (error) void stop().then(() => reject(error));
-      else resolve();
-    }
-    child.stdout!.on("data", check);
-    child.stderr!.on("data", check);
-    child.once("exit", onExit);
-  });
+  await waitUntilReady(child, { what: "deno host", ready: /edgeswarm \(Deno\) ready on/, output: () => output, timeoutMs: options.timeoutMs ?? 30_000, stop });
 
   return {
     host: "deno",

@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { stopProcessGroup } from "./process-group";
+import { stopProcessGroup, waitUntilReady } from "./process-group";
 
 export type LocalWorker = {
   /** http://127.0.0.1:<port> */
@@ -79,25 +79,7 @@ async function startOnce(options: LocalWorkerOptions): Promise<LocalWorker> {
     await rm(stateDir, { recursive: true, force: true });
   };
 
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`local worker not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    const check = () => {
-      if (/Ready on http:\/\/127\.0\.0\.1/.test(output)) done();
-    };
-    const onExit = (code: number | null) => done(new Error(`local worker exited (${code}) before ready:\n${output}`));
-    function done(error?: Error) {
-      clearTimeout(timer);
-      child.stdout!.off("data", check);
-      child.stderr!.off("data", check);
-      child.off("exit", onExit);
-      if (error) void stop().then(() => reject(error));
-      else resolve();
-    }
-    child.stdout!.on("data", check);
-    child.stderr!.on("data", check);
-    child.once("exit", onExit);
-  });
+  await waitUntilReady(child, { what: "local worker", ready: /Ready on http:\/\/127\.0\.0\.1/, output: () => output, timeoutMs: options.timeoutMs ?? 60_000, stop });
 
   return {
     httpUrl: `http://127.0.0.1:${port}`,

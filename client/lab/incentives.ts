@@ -8,6 +8,7 @@ import type { LabEnvironment } from "./environment";
 import { median } from "./measures";
 import type { RunRecord } from "./records";
 import type { SimResult } from "./simulator";
+import { markdownReport } from "./markdown";
 import { formatRate } from "./units";
 
 export type Completion = { seconds: number | null; freeRider: boolean };
@@ -155,15 +156,7 @@ function spreadText(xs: (number | null)[], digits = 2): string {
 
 export function renderIncentivesReport(results: IncentiveResults, plots: string[]): string {
   const { settings: s, environment: e } = results;
-  const lines: string[] = [];
-  const table = (head: string[], rows: (string | number)[][]) => {
-    lines.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
-    for (const row of rows) lines.push(`| ${row.join(" | ")} |`);
-    lines.push("");
-  };
-  const plot = (name: string, caption: string) => {
-    if (plots.includes(`${name}.png`)) lines.push(`![${caption}](${name}.png)`, "");
-  };
+  const { lines, table, plot } = markdownReport(plots);
   lines.push("# Incentives: free riders and the seed leaving", "");
   lines.push(
     `File ${(s.fileBytes / 2 ** 20).toFixed(0)} MiB in ${(s.pieceBytes / 1024).toFixed(0)} KiB pieces; u_s = ${formatRate(s.serverUp)}, u = ${formatRate(s.peerUp)} (free riders 0), d = ${formatRate(s.peerDown)}. ` +

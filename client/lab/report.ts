@@ -6,6 +6,7 @@ import { formatBytes } from "../lib/index";
 import type { LabEnvironment } from "./environment";
 import type { RunRecord } from "./records";
 import { checkGoals, isResult, medianOf, points, seriesLabel, spread, type Point } from "./summary";
+import { markdownReport } from "./markdown";
 import { formatRate } from "./units";
 
 export { checkGoals } from "./summary";
@@ -69,15 +70,7 @@ export function renderReport(input: {
   const { settings: s, environment: e, records } = input;
   const real = records.filter((r) => r.kind === "real");
   const sim = records.filter((r) => r.kind === "sim");
-  const lines: string[] = [];
-  const table = (head: string[], rows: (string | number)[][]) => {
-    lines.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
-    for (const row of rows) lines.push(`| ${row.join(" | ")} |`);
-    lines.push("");
-  };
-  const plot = (name: string, caption: string) => {
-    if (input.plots.includes(`${name}.png`)) lines.push(`![${caption}](${name}.png)`, "");
-  };
+  const { lines, table, plot } = markdownReport(input.plots);
 
   lines.push("# edgeswarm lab report", "");
   lines.push(

@@ -236,6 +236,9 @@ describe("keeping a download", () => {
     await p.page.getByTestId("pause-button").click();
     await expect.poll(() => p.page.locator("#torrent-view").getAttribute("data-paused")).toBe("true");
     expect(await p.page.getByTestId("peers").textContent()).toBe("0");
+    // The speeds read 0 at once (the meters behind them would still be decaying).
+    expect(await p.page.getByTestId("download-speed").textContent()).toBe("0 B/s");
+    expect(await p.page.getByTestId("upload-speed").textContent()).toBe("0 B/s");
     expect(await rateOver(p, 3_000)).toBe(0);
     await p.screenshot("torrent-paused");
 

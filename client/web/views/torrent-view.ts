@@ -100,8 +100,11 @@ export class TorrentView {
     );
     const wanted = held.selection && t.ready ? `${formatBytes(progress * selectedLength(t, held.selection))} of ${formatBytes(selectedLength(t, held.selection))} chosen` : `${formatBytes(Math.min(t.downloaded, length))} of ${formatBytes(length)}`;
     setText(live.downloaded, wanted);
-    setText(live.down, formatSpeed(t.downloadSpeed));
-    setText(live.up, formatSpeed(t.uploadSpeed));
+    // WebTorrent's speed meters average over seconds, so they would still show a decaying rate after a pause
+    // that stopped all traffic at once.
+    const idle = held.paused || t.destroyed;
+    setText(live.down, formatSpeed(idle ? 0 : t.downloadSpeed));
+    setText(live.up, formatSpeed(idle ? 0 : t.uploadSpeed));
     setText(live.peers, String(t.numPeers));
     setText(live.eta, complete || held.paused ? "—" : formatDuration(t.timeRemaining));
     live.sequential.checked = t.strategy === "sequential";

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: everything on http://127.0.0.1:8787 (PORT overrides) with local state, no account, no network.
 // Applies the D1 migrations to the local database, then runs `wrangler dev`. Extra arguments go to wrangler.
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { runForwardingSignals } from "./run-child.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
@@ -17,20 +17,7 @@ const env = {
   WRANGLER_LOG: process.env.WRANGLER_LOG ?? "info",
 };
 
-function run(args, options = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [wrangler, ...args], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"], ...options });
-    const forward = (signal) => child.kill(signal);
-    process.on("SIGINT", forward);
-    process.on("SIGTERM", forward);
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      process.off("SIGINT", forward);
-      process.off("SIGTERM", forward);
-      resolve(code ?? (signal ? 1 : 0));
-    });
-  });
-}
+const run = (args) => runForwardingSignals(process.execPath, [wrangler, ...args], { cwd: root, env });
 
 // Non-interactive stdin makes wrangler apply without asking.
 const migrated = await run(["d1", "migrations", "apply", "DB", "--local", ...persist]);

@@ -227,7 +227,20 @@ export const SearchHit = z.object({
 });
 export type SearchHit = z.infer<typeof SearchHit>;
 
-export const SearchResponse = z.object({ hits: z.array(SearchHit), next_cursor: z.string().nullable() });
+/**
+ * Set when the query's words are so common that searching every entry would cost more than a search may
+ * (issue 10): the hits are the best among the newest `newest_entries` entries, and relevance scored only the
+ * rarer words. A rarer word in the query searches everything. Absent from servers before it existed.
+ */
+export const SearchNarrowed = z.object({
+  newest_entries: z.number().int().nonnegative(),
+  of_entries: z.number().int().nonnegative(),
+  /** sort=relevance: the words it scored (every included word unless the rarer alone were scored); else empty. */
+  ranked_by: z.array(z.string()),
+});
+export type SearchNarrowed = z.infer<typeof SearchNarrowed>;
+
+export const SearchResponse = z.object({ hits: z.array(SearchHit), next_cursor: z.string().nullable(), narrowed: SearchNarrowed.nullable().optional() });
 export type SearchResponse = z.infer<typeof SearchResponse>;
 
 export const TorrentSummary = SearchHit.omit({ score: true }).extend({

@@ -12,6 +12,7 @@ import {
   UnsafeNameError,
   UsageError,
   asEdgeswarmError,
+  describeNarrowed,
   formatBytes,
   formatDuration,
   normalizeServer,
@@ -393,6 +394,7 @@ async function searchCommand(words: string[], opts: SearchOpts, command: Command
   }
   if (!globals.json) {
     out(searchTable(reply.hits, process.stdout.isTTY ? process.stdout.columns : undefined));
+    if (reply.narrowed) say(`(${t(describeNarrowed(reply.narrowed, (word) => `"${word}"`))})`);
     if (reply.next_cursor) say(`(more results: narrow the words, or raise --limit up to 100)`);
   }
   return exit(EXIT.ok);

@@ -82,3 +82,14 @@ export function formatPercent(fraction: number): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+/** What a narrowed search (protocol SearchNarrowed) covered, as one sentence for a person. */
+export function describeNarrowed(narrowed: { newest_entries: number; of_entries: number; ranked_by: string[] }, quote: (word: string) => string = (w) => `“${w}”`): string {
+  const count = (n: number) => n.toLocaleString("en");
+  const searched =
+    narrowed.newest_entries < narrowed.of_entries
+      ? `searched the newest ${count(narrowed.newest_entries)} of ${count(narrowed.of_entries)} entries`
+      : `searched all ${count(narrowed.of_entries)} entries`;
+  const ranked = narrowed.ranked_by.length > 0 ? `, ranked by ${narrowed.ranked_by.map(quote).join(", ")}` : "";
+  return `These words are very common: ${searched}${ranked}. Add a rarer word to search everything.`;
+}

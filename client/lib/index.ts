@@ -47,7 +47,7 @@ export type { Progress, TorrentLike } from "./progress";
 export { verifyPieces, webCryptoSha1 } from "./piece-verify";
 export { keepRtcConfigFresh, setClientIceServers } from "./rtc-refresh";
 export type { PieceLayout, Sha1, VerifyResult } from "./piece-verify";
-export { formatAge, formatBytes, formatDuration, formatPercent, formatSpeed, plural } from "./format";
+export { describeNarrowed, formatAge, formatBytes, formatDuration, formatPercent, formatSpeed, plural } from "./format";
 export type { ByteFormat, DurationFormat } from "./format";
 export * from "./errors";
 export { layoutProblem, quoteName } from "./torrent-layout";

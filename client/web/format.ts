@@ -7,7 +7,7 @@ import {
   formatSpeed as speedOf,
 } from "../lib/browser";
 
-export { formatPercent, plural } from "../lib/browser";
+export { describeNarrowed, formatPercent, plural } from "../lib/browser";
 
 const UNKNOWN = "—";
 

@@ -7,6 +7,9 @@
 // node:sqlite) over real HTTP, its "D1" columns then the SQLite time the routes report the same way.
 // Options (env): BENCH_SIZES=100000,1000000  BENCH_RUNS=40  BENCH_KEEP=1 (keep the state directory)  BENCH_HOST
 // BENCH_DESCRIBED=0.4 (the share of entries with a description; 0 = none, as before issue 12).
+// BENCH_STATE=<dir kept by BENCH_KEEP> measures a directory filled by an earlier run (one size, no fill;
+// Miniflare only): for trying a change to the queries without waiting for the fill again. BENCH_ONLY=<text>
+// measures only the queries whose label holds it.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -30,6 +33,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const SHARE_LIST = 1000;
 const DESCRIBED = Number(process.env.BENCH_DESCRIBED ?? 0.4);
 const FILL_CONCURRENCY = 2;
+const REUSED_STATE = process.env.BENCH_STATE;
+const ONLY = process.env.BENCH_ONLY; // measure only the queries whose label holds this text
+if (REUSED_STATE && (process.env.BENCH_HOST === "deno" || SIZES.length !== 1)) throw new Error("BENCH_STATE needs the Miniflare host and one size in BENCH_SIZES");
 
 // --- realistic entries: names from word lists with dots, dashes, brackets, years, resolutions ---
 
@@ -216,7 +222,7 @@ async function startDenoSystem(): Promise<System> {
 }
 
 async function startMiniflareSystem(): Promise<System> {
-  const stateDir = await mkdtemp(path.join(tmpdir(), "edgeswarm-search-bench-"));
+  const stateDir = REUSED_STATE ?? (await mkdtemp(path.join(tmpdir(), "edgeswarm-search-bench-")));
   const dist = path.join(stateDir, "dist");
   await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", dist], { cwd: root, env: offline });
   await run(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { cwd: root, env: offline });
@@ -324,11 +330,15 @@ const QUERIES: Query[] = [
   { label: "hostile: 8 common words", params: `q=${encodeURIComponent("the love night day black white red blue")}` },
   { label: "hostile: 9 words", params: `q=${encodeURIComponent("the love night day black white red blue dark")}`, refused: true },
   { label: "hostile: one word 50 times", params: `q=${encodeURIComponent(Array.from({ length: 50 }, () => "the").join(" "))}` },
-  { label: "hostile: 12-word phrase", params: `q=${encodeURIComponent('"the love night day black white red blue dark light last first"')}` },
-  { label: "hostile: 12-word phrase as a prefix", params: `q=${encodeURIComponent('"the love night day black white red blue dark light last fi"*')}` },
+  { label: "hostile: 12-word phrase", params: `q=${encodeURIComponent('"the love night day black white red blue dark light last first"')}`, refused: true },
+  { label: "hostile: 10-word phrase", params: `q=${encodeURIComponent('"the love night day black white red blue dark light"')}` },
+  { label: "hostile: 10-word phrase as a prefix", params: `q=${encodeURIComponent('"the love night day black white red blue dark li"*')}` },
+  { label: "hostile: 10-word phrase, newest", params: `q=${encodeURIComponent('"the love night day black white red blue dark light"')}&sort=added` },
+  { label: "hostile: 8 common words, sort by size", params: `q=${encodeURIComponent("the love night day black white red blue")}&sort=size` },
   { label: "hostile: exclusions only", params: `q=${encodeURIComponent("-love -night")}`, refused: true },
   { label: "hostile: 4 common exclusions", params: `q=${encodeURIComponent("love -night -day -black -white")}` },
   { label: "hostile: exclusion prefixes", params: `q=${encodeURIComponent("love -th* -lo* -ni*")}` },
+  { label: "hostile: exclusion prefixes that exclude nothing for sure", params: `q=${encodeURIComponent("love -th* -ni* -da*")}` },
   { label: "hostile: half the entries, sort by seeders", params: "q=video&sort=seeders" },
   { label: "hostile: common word, live only, newest", params: "q=love&alive=1&sort=added" },
   { label: "hostile: half the entries, sort by size", params: "q=video&sort=size" },
@@ -349,18 +359,27 @@ const QUERIES: Query[] = [
   { label: "hostile: description word, 4 common exclusions", params: `q=${encodeURIComponent("includes -complete -edition -remastered -original")}` },
 ];
 
-async function search(system: System, params: string, refused = false): Promise<{ ms: number; dbMs: number; hits: number; next: string | null }> {
+type Narrowed = { newest_entries: number; of_entries: number; ranked_by: string[] } | null;
+
+async function search(system: System, params: string, refused = false): Promise<{ ms: number; dbMs: number; hits: number; next: string | null; narrowed: Narrowed }> {
   const started = performance.now();
   const res = await system.fetch(`/api/search?${params}`);
-  const body = (await res.json()) as { hits?: unknown[]; next_cursor?: string | null; error?: unknown };
+  const body = (await res.json()) as { hits?: unknown[]; next_cursor?: string | null; narrowed?: Narrowed; error?: unknown };
   const ms = performance.now() - started;
   if (res.status !== (refused ? 400 : 200)) throw new Error(`search ${params} answered ${res.status}: ${JSON.stringify(body.error)}`);
-  if (refused) return { ms, dbMs: 0, hits: 0, next: null }; // refused before the database
+  if (refused) return { ms, dbMs: 0, hits: 0, next: null, narrowed: null }; // refused before the database
   const dbMs = Number(/db;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? NaN);
-  return { ms, dbMs, hits: body.hits!.length, next: body.next_cursor ?? null };
+  return { ms, dbMs, hits: body.hits!.length, next: body.next_cursor ?? null, narrowed: body.narrowed ?? null };
 }
 
-type Measured = { p50: number; p99: number; dbP50: number; dbP99: number; hits: number };
+/** What a search covered (issue 10's cost plan): every entry, or the newest N and the words it ranked by. */
+function coverage(narrowed: Narrowed): string {
+  if (!narrowed) return "all";
+  const window = narrowed.newest_entries < narrowed.of_entries ? `newest ${Math.round(narrowed.newest_entries / 1000)}k` : "all";
+  return narrowed.ranked_by.length > 0 ? `${window}, ranked by ${narrowed.ranked_by.join(" ")}` : window;
+}
+
+type Measured = { p50: number; p99: number; dbP50: number; dbP99: number; hits: number; searched: string };
 
 async function measure(system: System, query: Query): Promise<Measured> {
   let params = query.params;
@@ -373,15 +392,17 @@ async function measure(system: System, query: Query): Promise<Measured> {
   const samples: number[] = [];
   const dbSamples: number[] = [];
   let hits = 0;
+  let searched = "";
   for (let i = 0; i < RUNS; i++) {
     const result = await search(system, params, query.refused);
     samples.push(result.ms);
     dbSamples.push(result.dbMs);
     hits = result.hits;
+    searched = query.refused ? "—" : coverage(result.narrowed);
   }
   samples.sort((a, b) => a - b);
   dbSamples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), dbP50: percentile(dbSamples, 50), dbP99: percentile(dbSamples, 99), hits };
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), dbP50: percentile(dbSamples, 50), dbP99: percentile(dbSamples, 99), hits, searched };
 }
 
 async function main(): Promise<void> {
@@ -393,7 +414,7 @@ async function main(): Promise<void> {
       void system
         .stop()
         .catch(() => {})
-        .then(() => rm(system.stateDir, { recursive: true, force: true }))
+        .then(() => (REUSED_STATE ? undefined : rm(system.stateDir, { recursive: true, force: true })))
         .finally(() => process.exit(130));
     });
   }
@@ -404,11 +425,12 @@ async function main(): Promise<void> {
     let seeded = 0;
     for (const size of SIZES) {
       const started = performance.now();
-      const count = size - filled;
-      const rate = await fill(system, next, count);
-      const busy = Math.round((publishDbMs / 1000 / (count / rate)) * 100);
-      filled = size;
-      await seedSwarmStats(system, seeded);
+      if (REUSED_STATE) filled = (await system.sql<{ n: number }>(`SELECT count(*) AS n FROM torrents`, []))!.n;
+      const count = Math.max(0, size - filled);
+      const rate = count === 0 ? NaN : await fill(system, next, count);
+      const busy = count === 0 ? NaN : Math.round((publishDbMs / 1000 / (count / rate)) * 100);
+      filled = Math.max(size, filled);
+      if (count > 0) await seedSwarmStats(system, seeded);
       seeded = (await system.sql<{ id: number }>(`SELECT max(id) AS id FROM torrents`, []))!.id;
       const fillSeconds = (performance.now() - started) / 1000;
       console.log(
@@ -424,13 +446,13 @@ async function main(): Promise<void> {
 
       const rows: string[] = [];
       const all: number[] = [];
-      for (const query of QUERIES) {
+      for (const query of QUERIES.filter((q) => !ONLY || q.label.includes(ONLY))) {
         const result = await measure(system, query);
         all.push(result.p99);
         // Parameters as typed (marks and all), but with control and direction characters shown as codes.
         const shown = decodeURIComponent(query.params).replace(/[\u0300-\u036f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
         rows.push(
-          `| ${query.label} | \`${shown}\` | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${Number(result.dbP50.toFixed(1))} | ${Number(result.dbP99.toFixed(1))} | ${query.refused ? "400" : result.hits} |`,
+          `| ${query.label} | \`${shown}\` | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${Number(result.dbP50.toFixed(1))} | ${Number(result.dbP99.toFixed(1))} | ${query.refused ? "400" : result.hits} | ${result.searched} |`,
         );
       }
       const header = [
@@ -438,10 +460,11 @@ async function main(): Promise<void> {
         `publish: ${Math.round(rate)} entries/s in share lists of ${SHARE_LIST}; ${singleRate.toFixed(0)} single-entry publishes/s`,
         `machine load average while measuring: ${loadavg()[0]!.toFixed(1)} (${process.env.BENCH_NOTE ?? "2 cores"}); ${Math.round(DESCRIBED * 100)}% of entries with a description`,
         "",
-        "Hits 400: refused with a 400 before the database (D1 columns 0).",
+        "Hits 400: refused with a 400 before the database (D1 columns 0). D1 includes the cost probes. Searched: every entry,",
+        "or the newest N when the words are too common to search all within the cost budget (the answer's `narrowed`).",
         "",
-        "| query | parameters | p50 ms | p99 ms | D1 p50 ms | D1 p99 ms | hits |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| query | parameters | p50 ms | p99 ms | D1 p50 ms | D1 p99 ms | hits | searched |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
       ];
       const block = [...header, ...rows, `worst p99: ${Math.max(...all).toFixed(1)} ms`].join("\n");
       console.log(block);
@@ -449,7 +472,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await system.stop();
-    if (process.env.BENCH_KEEP) console.log(`state kept in ${system.stateDir}`);
+    if (process.env.BENCH_KEEP || REUSED_STATE) console.log(`state kept in ${system.stateDir}`);
     else await rm(system.stateDir, { recursive: true, force: true });
   }
   console.log(`\n## Search benchmark (npm run bench:search)\n\n${table.join("\n\n")}`);

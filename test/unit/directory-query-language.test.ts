@@ -34,8 +34,8 @@ describe("the search query language", () => {
     expect(match('foo "')).toBe('"foo"');
   });
 
-  it("turns -word and -\"phrase\" into one NOT group", () => {
-    expect(match('river -black -"cold water"')).toBe('"river" NOT ("black" OR "cold water")');
+  it("turns -word and -\"phrase\" into one NOT each", () => {
+    expect(match('river -black -"cold water"')).toBe('"river" NOT "black" NOT "cold water"');
   });
 
   it("marks prefix* on the last token, also after a phrase", () => {

@@ -1,7 +1,7 @@
 // Search terms an attacker would type (issue 10): combining marks that vanish in the index, prefixes the index
 // cannot serve, and queries that multiply the posting lists one search reads.
 import { describe, expect, it } from "vitest";
-import { QUERY_BOUNDS, parseSearchQuery } from "../../worker/directory/rules/query-language";
+import { QUERY_BOUNDS, excludesEverything, parseSearchQuery } from "../../worker/directory/rules/query-language";
 
 function refusal(input: string): string {
   const result = parseSearchQuery(input);
@@ -38,7 +38,7 @@ describe("combining marks", () => {
 describe("query cost bounds", () => {
   it("merges repeated terms before counting them", () => {
     expect(match(Array.from({ length: 50 }, () => "the").join(" "))).toBe('"the"');
-    expect(match("love -night -night")).toBe('"love" NOT ("night")');
+    expect(match("love -night -night")).toBe('"love" NOT "night"');
   });
 
   it(`allows at most ${QUERY_BOUNDS.maxPrefixTerms} prefixes, ${QUERY_BOUNDS.maxExcludedTerms} exclusions and ${QUERY_BOUNDS.maxTokens} words`, () => {
@@ -47,5 +47,23 @@ describe("query cost bounds", () => {
     expect(refusal("love -a -b -c -d -e")).toMatch(/exclusions: at most 4/);
     expect(refusal(`"${Array.from({ length: 13 }, (_, i) => `w${i}`).join(" ")}"`)).toMatch(/too many words/);
     expect(refusal(Array.from({ length: QUERY_BOUNDS.maxTerms + 1 }, (_, i) => `w${i}`).join(" "))).toMatch(/too many search terms/);
+  });
+});
+
+describe("exclusions that rule out every match", () => {
+  const query = (input: string) => {
+    const result = parseSearchQuery(input);
+    if (!result.ok) throw new Error(result.error);
+    return result.query;
+  };
+  it("are found without the database: the excluded word or prefix is held by every match", () => {
+    for (const q of ["love -lo*", "love -love", "night day -ni*", '"black river" -riv*', "cast* -ca*", "cast* -cast*"]) {
+      expect(excludesEverything(query(q)), q).toBe(true);
+    }
+  });
+  it("are not claimed when some match may lack the excluded word", () => {
+    for (const q of ["love -th*", "love -lov", "cast* -cast", "cast* -castle", 'love -"lo ve"', "love -loves*"]) {
+      expect(excludesEverything(query(q)), q).toBe(false);
+    }
   });
 });

@@ -21,7 +21,7 @@ import {
 import { HexId } from "../../protocol/ids";
 import { describeIssue } from "../../protocol/issues";
 import { linksFor } from "../directory/queries/rows";
-import { SearchRefusedError, searchTorrents, type SearchPage } from "../directory/queries/search";
+import { SearchRefusedError, estimateSearchCost, searchTorrents, type SearchPage } from "../directory/queries/search";
 import {
   deleteTorrent,
   directoryStats,
@@ -34,7 +34,9 @@ import {
   torrentSummary,
 } from "../directory/queries/torrents";
 import { decodeCursor, encodeCursor, fingerprint } from "../directory/rules/cursor";
-import { parseSearchQuery } from "../directory/rules/query-language";
+import { facetPhrase, facetTokens } from "../directory/rules/facets";
+import { excludesEverything, parseSearchQuery } from "../directory/rules/query-language";
+import { costProbes, includedWords, planSearch, rankMatchFor, readsForwards, type SearchPlan } from "../directory/rules/search-cost";
 import { bearerToken, keysMatch, newSecretToken, sha256Hex } from "../../protocol/secrets";
 import { TorrentFileError, parseTorrentFile } from "../directory/rules/torrent-file";
 import { webSeedUrl, withUrlList } from "../directory/rules/web-seed";
@@ -244,32 +246,62 @@ directoryRoutes.get("/search", async (c) => {
   const params = parseOr400(SearchParams, raw);
   const query = parseSearchQuery(params.q);
   if (!query.ok) throw httpError(400, "bad_query", query.error);
+  if (excludesEverything(query.query)) {
+    // Nothing can match (`love -lo*`): answered here, as FTS5 would read every candidate to exclude each one.
+    const empty: SearchResponse = { hits: [], next_cursor: null, narrowed: null };
+    return c.json(empty, 200, { "server-timing": "db;dur=0" });
+  }
   const order = params.order ?? DEFAULT_ORDER[params.sort];
   const tags = [...new Set(params.tag)].sort();
   const print = fingerprint([query.match, params.sort, order, params.min_size, params.max_size, tags, params.alive]);
   let after: { key: number | string | null; id: number } | null = null;
   let maxId: number | null = null;
+  let plan: Pick<SearchPlan, "fromId" | "rankTokens" | "sortAll"> | null = null;
+  const probes = costProbes(query.query, tags.map((tag) => facetPhrase(facetTokens.tag(tag))));
   if (params.cursor !== undefined) {
     const decoded = decodeCursor(params.cursor, print);
     if ("error" in decoded) throw httpError(400, "bad_cursor", decoded.error);
     after = { key: decoded.cursor.key, id: decoded.cursor.id };
     maxId = decoded.cursor.maxId;
+    plan = decoded.cursor.plan ?? null;
+    if (plan && rankMatchFor(probes, plan.rankTokens) === null) throw httpError(400, "bad_cursor", "cursor is not valid: pass next_cursor back unchanged");
   }
-  const spec = { match: query.match, rankMatch: query.rankMatch, sort: params.sort, order, minSize: params.min_size, maxSize: params.max_size, tags, alive: params.alive, limit: params.limit, after, maxId };
   let page: SearchPage;
+  let estimateMs = 0;
   try {
+    if (query.match !== null && plan === null) {
+      // Priced before it runs (rules/search-cost.ts): probes of the newest entries, then a plan within budget.
+      const estimate = await estimateSearchCost(c.env.DB, probes, { match: query.match, tags, minSize: params.min_size, maxSize: params.max_size, alive: params.alive }, maxId);
+      estimateMs = estimate.dbMs;
+      maxId = estimate.maxId;
+      const sort = params.sort === "relevance" || params.sort === "added" ? params.sort : "field";
+      plan = planSearch({ ...estimate, probes, sort, limit: params.limit });
+    }
+    const rankMatch = (plan && rankMatchFor(probes, plan.rankTokens)) ?? query.rankMatch;
+    const spec = { match: query.match, rankMatch, fromId: plan?.fromId ?? null, sortAll: plan?.sortAll ?? false, readForwards: readsForwards(query.query), sort: params.sort, order, minSize: params.min_size, maxSize: params.max_size, tags, alive: params.alive, limit: params.limit, after, maxId };
     page = await searchTorrents(c.env.DB, spec, linksFor(c.req.url));
   } catch (error) {
     if (!(error instanceof SearchRefusedError)) throw error;
     console.warn("directory: search refused by FTS5", { q: params.q, error: String(error.cause) });
     throw httpError(400, "bad_query", error.message);
   }
+  const pinned = page.maxId ?? 0;
+  const words = includedWords(probes);
+  const rankedAll = !plan || params.sort !== "relevance" || words.every((word) => plan.rankTokens.includes(word));
   const body: SearchResponse = {
     hits: page.hits,
-    next_cursor: page.next ? encodeCursor({ ...page.next, maxId: page.maxId ?? page.next.id, fingerprint: print }) : null,
+    next_cursor: page.next ? encodeCursor({ ...page.next, maxId: page.maxId ?? page.next.id, fingerprint: print, ...(plan ? { plan } : {}) }) : null,
+    narrowed:
+      plan && (plan.fromId !== null || !rankedAll)
+        ? {
+            newest_entries: plan.fromId === null ? pinned : Math.max(0, pinned - plan.fromId + 1),
+            of_entries: pinned,
+            ranked_by: params.sort === "relevance" ? (rankedAll ? words : plan.rankTokens).map((i) => probes[i]!.match.replace(/"/g, "")) : [],
+          }
+        : null,
   };
-  // Server-Timing: how much of the answer was the database (the search benchmark reads it).
-  return c.json(body, 200, { "server-timing": `db;dur=${page.dbMs}` });
+  // Server-Timing: how much of the answer was the database, the cost probes included (the search benchmark reads it).
+  return c.json(body, 200, { "server-timing": `db;dur=${estimateMs + page.dbMs}` });
 });
 
 directoryRoutes.get("/torrents/:hash", async (c) => {

@@ -1,10 +1,10 @@
 // Search: a query box over the directory and a sortable table of results; a result opens its torrent.
 // Layer: client/web.
-import type { SearchHit, SearchSort } from "../../../protocol/directory";
+import type { SearchHit, SearchNarrowed, SearchSort } from "../../../protocol/directory";
 import type { App } from "../app";
 import { EdgeswarmError, visibleText } from "../../lib/browser";
 import { h, replace, setText } from "../dom";
-import { formatAge, formatBytes, plural } from "../format";
+import { describeNarrowed, formatAge, formatBytes, plural } from "../format";
 
 type Column = "name" | "size" | "seeders" | "leechers" | "added";
 type Order = "asc" | "desc";
@@ -28,6 +28,8 @@ export class SearchView {
   private readonly more: HTMLButtonElement;
   private readonly table: HTMLElement;
   private hits: SearchHit[] = [];
+  /** What the directory searched when the words were too common to search everything (first page's answer). */
+  private narrowed: SearchNarrowed | null = null;
   private cursor: string | null = null;
   /** null: relevance for a query, newest first without one. */
   private sort: { column: Column; order: Order } | null = null;
@@ -95,10 +97,12 @@ export class SearchView {
       if (controller.signal.aborted) return;
       this.hits = reset ? page.hits : [...this.hits, ...page.hits];
       this.cursor = page.next_cursor;
+      if (reset) this.narrowed = page.narrowed ?? null;
       this.render(q);
     } catch (error) {
       if (controller.signal.aborted) return;
       this.hits = [];
+      this.narrowed = null;
       this.render(q);
       setText(this.status, error instanceof EdgeswarmError ? `Search failed: ${error.message}` : "Search failed.");
     } finally {
@@ -166,6 +170,7 @@ export class SearchView {
     this.more.hidden = this.cursor === null;
     this.table.hidden = hits.length === 0;
     const scope = q ? `for “${q}”` : "shared recently";
-    setText(this.status, hits.length === 0 ? (q ? `Nothing found for “${q}”.` : "Nothing shared yet. Be the first: share a file.") : `${plural(hits.length, "torrent")} ${scope}${this.cursor ? " (more below)" : ""}.`);
+    const found = hits.length === 0 ? (q ? `Nothing found for “${q}”.` : "Nothing shared yet. Be the first: share a file.") : `${plural(hits.length, "torrent")} ${scope}${this.cursor ? " (more below)" : ""}.`;
+    setText(this.status, this.narrowed && q ? `${found} ${describeNarrowed(this.narrowed)}` : found);
   }
 }

@@ -13,6 +13,8 @@ export type Cursor = {
   maxId: number;
   /** Fingerprint of the query, sort and filters the cursor was made for. */
   fingerprint: string;
+  /** The first page's cost plan (rules/search-cost.ts), kept so later pages search and score the same way. */
+  plan?: { fromId: number | null; rankTokens: number[]; sortAll: boolean };
 };
 
 const CursorWire = z.object({
@@ -20,6 +22,11 @@ const CursorWire = z.object({
   i: z.number().int().nonnegative(),
   m: z.number().int().nonnegative(),
   f: z.string().max(16),
+  // The plan: the lowest id searched (null: all), the words bm25 scores and whether field sorts sort all. Absent in cursors from
+  // before plans existed; such a page is planned again.
+  w: z.number().int().nonnegative().nullable().optional(),
+  r: z.array(z.number().int().nonnegative().max(64)).max(64).optional(),
+  s: z.boolean().optional(),
 });
 
 function toBase64Url(text: string): string {
@@ -40,7 +47,8 @@ function fromBase64Url(value: string): string | null {
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  return toBase64Url(JSON.stringify({ k: cursor.key, i: cursor.id, m: cursor.maxId, f: cursor.fingerprint }));
+  const plan = cursor.plan ? { w: cursor.plan.fromId, r: cursor.plan.rankTokens, s: cursor.plan.sortAll } : {};
+  return toBase64Url(JSON.stringify({ k: cursor.key, i: cursor.id, m: cursor.maxId, f: cursor.fingerprint, ...plan }));
 }
 
 /** The cursor, or an error message for one that is malformed or belongs to another query. */
@@ -55,7 +63,9 @@ export function decodeCursor(value: string, fingerprint: string): { cursor: Curs
   const parsed = CursorWire.safeParse(json);
   if (!parsed.success) return { error: "cursor is not valid: pass next_cursor back unchanged" };
   if (parsed.data.f !== fingerprint) return { error: "cursor belongs to a different query, sort or filter" };
-  return { cursor: { key: parsed.data.k, id: parsed.data.i, maxId: parsed.data.m, fingerprint: parsed.data.f } };
+  const { k, i, m, f, w, r, s } = parsed.data;
+  const plan = w !== undefined && r !== undefined ? { plan: { fromId: w, rankTokens: r, sortAll: s ?? false } } : {};
+  return { cursor: { key: k, id: i, maxId: m, fingerprint: f, ...plan } };
 }
 
 /** FNV-1a (32-bit) of the parts: cheap, stable, and enough to catch a cursor reused with other parameters. */

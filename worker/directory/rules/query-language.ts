@@ -35,7 +35,7 @@ export const QUERY_BOUNDS = {
   /** Of those, -exclusions. */
   maxExcludedTerms: 4,
   /** Tokens of all terms together ("24.04" is two, a phrase one per word). */
-  maxTokens: 12,
+  maxTokens: 10,
 } as const;
 
 type RawTerm = { text: string; exclude: boolean; prefix: boolean; quoted: boolean };
@@ -87,8 +87,24 @@ function ftsString(term: QueryTerm): string {
 export function toFtsMatch(query: ParsedQuery): string {
   const include = query.include.map(ftsString);
   const positive = include.length === 1 ? include[0]! : `(${include.join(" AND ")})`;
-  if (query.exclude.length === 0) return positive;
-  return `${positive} NOT (${query.exclude.map(ftsString).join(" OR ")})`;
+  // One NOT per exclusion, not NOT (a OR b): the same entries, but FTS5 checks each list on its own instead
+  // of merging them first (three excluded prefixes: 28 ms rather than 41 at 1M entries).
+  return [positive, ...query.exclude.map(ftsString)].join(" NOT ");
+}
+
+/**
+ * Whether an exclusion rules out every entry the included terms can match: `love -lo*` or `night -night`.
+ * Such a query needs no database, and through FTS5 it is the costliest kind: it reads every candidate to
+ * exclude each one (issue 10).
+ */
+export function excludesEverything(query: ParsedQuery): boolean {
+  // Every match holds each included token; a prefix* term's last token only as the start of a longer one.
+  const held = query.include.flatMap((term) => term.tokens.map((token, i) => ({ token, open: term.prefix && i === term.tokens.length - 1 })));
+  return query.exclude.some((term) => {
+    if (term.tokens.length !== 1) return false;
+    const excluded = term.tokens[0]!;
+    return held.some(({ token, open }) => (term.prefix ? token.startsWith(excluded) : !open && token === excluded));
+  });
 }
 
 /** A word's tokens as the index holds them: lowercase, without the marks the tokenizer drops, none empty. */

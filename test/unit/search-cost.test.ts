@@ -1,0 +1,126 @@
+// The search cost plan (issue 10): a query whose words are common everywhere is narrowed to the newest entries
+// and ranked by its rarer words, within the budget; an ordinary or rare query searches everything, scored whole.
+import { describe, expect, it } from "vitest";
+import { parseSearchQuery, type ParsedQuery } from "../../worker/directory/rules/query-language";
+import { SEARCH_COST, costProbes, includedWords, planSearch, rankMatchFor, readsForwards, type CostedSort, type ProbeCounts } from "../../worker/directory/rules/search-cost";
+
+function parsed(input: string): ParsedQuery {
+  const result = parseSearchQuery(input);
+  if (!result.ok) throw new Error(result.error);
+  return result.query;
+}
+
+const PROBED = SEARCH_COST.probeEntries;
+const MILLION = 1_000_000;
+
+/** Probe counts from each token's share of entries (names index; descriptions given apart). */
+function counts(shares: number[], descriptionShares: number[] = shares.map(() => 0)): ProbeCounts[] {
+  return shares.map((share, i) => ({ names: Math.round(share * PROBED), descriptions: Math.round(descriptionShares[i]! * PROBED) }));
+}
+
+type Options = { maxId?: number; sort?: CostedSort; descriptions?: number[]; matched?: number };
+
+function plan(input: string, shares: number[], options: Options = {}) {
+  const query = parsed(input);
+  const probes = costProbes(query);
+  expect(probes).toHaveLength(shares.length);
+  const matched = Math.round((options.matched ?? Math.min(...shares)) * PROBED);
+  return {
+    probes,
+    plan: planSearch({ probes, counts: counts(shares, options.descriptions), matched, probed: PROBED, maxId: options.maxId ?? MILLION, sort: options.sort ?? "relevance", limit: 20 }),
+  };
+}
+
+/** Entries a plan covers. */
+const covered = (fromId: number | null, maxId = MILLION) => (fromId === null ? maxId : maxId - fromId + 1);
+
+describe("cost probes", () => {
+  it("probe every token of included and excluded terms, prefixes as prefixes, and tag facets", () => {
+    const probes = costProbes(parsed('"black river" cast* -night'), ['"\uE001tv"']);
+    expect(probes).toEqual([
+      { match: '"black"', term: 0, prefix: false, excluded: false },
+      { match: '"river"', term: 0, prefix: false, excluded: false },
+      { match: '"cast"*', term: 1, prefix: true, excluded: false },
+      { match: '"night"', term: null, prefix: false, excluded: true },
+      { match: '"\uE001tv"', term: null, prefix: false, excluded: false },
+    ]);
+    // A word in two terms is one list: scored once.
+    expect(includedWords(costProbes(parsed('"black river" black')))).toEqual([0, 1]);
+  });
+});
+
+describe("search plans", () => {
+  it("search everything, scored by every word, when the words are rare or the directory small", () => {
+    expect(plan("tevselyorka", [0.0001]).plan).toMatchObject({ fromId: null, rankTokens: [0] });
+    expect(plan("love", [0.15]).plan).toMatchObject({ fromId: null, rankTokens: [0] });
+    // Eight words in every entry, but only 10,000 entries: below the smallest window.
+    expect(plan("the love night day black white red blue", Array(8).fill(1), { maxId: 10_000 }).plan).toMatchObject({ fromId: null, rankTokens: [0, 1, 2, 3, 4, 5, 6, 7] });
+  });
+
+  it("narrow eight common words to the newest entries within the budget, scored by the rarest", () => {
+    const shares = [0.3, 0.14, 0.12, 0.1, 0.08, 0.07, 0.06, 0.07];
+    // Together they match almost nothing: the pool's cursors would read every entry to fill.
+    const { plan: heavy, probes } = plan("the love night day black white red blue", shares, { matched: 0.0001 });
+    expect(heavy.fromId).not.toBeNull();
+    expect(heavy.postings).toBeLessThanOrEqual(SEARCH_COST.budgetPostings);
+    // The rarest first, while their whole lists fit the rank budget; "the" (30% of entries) is not scored.
+    expect(heavy.rankTokens).not.toContain(0);
+    expect(heavy.rankTokens).toContain(6);
+    expect(rankMatchFor(probes, heavy.rankTokens)).not.toContain('"the"');
+    // The window shrinks as the words grow commoner, never below the minimum.
+    const heavier = plan("the love night day black white red blue", shares.map((s) => Math.min(1, s * 3)), { matched: 0.0001 }).plan;
+    expect(covered(heavier.fromId)).toBeLessThan(covered(heavy.fromId));
+    const everywhere = plan("the love night day black white red blue", Array(8).fill(1), { matched: 0.0001 }).plan;
+    // The same words matching densely together fill the pool from the newest entries: not narrowed.
+    expect(plan("the love night day black white red blue", shares, { matched: 0.2 }).plan.fromId).toBeNull();
+    expect(covered(everywhere.fromId)).toBe(SEARCH_COST.minWindow);
+  });
+
+  it("score a long phrase by its rarer words, not the phrase's every list", () => {
+    const { plan: phrase, probes } = plan('"the love night day black white red blue"', [0.3, 0.14, 0.12, 0.1, 0.08, 0.07, 0.06, 0.07], { matched: 0 });
+    expect(phrase.rankTokens.length).toBeLessThan(8);
+    expect(rankMatchFor(probes, phrase.rankTokens)).toMatch(/^\("\w+"( AND "\w+")+\)$/);
+    expect(readsForwards(parsed('"the love night"'))).toBe(true);
+    expect(readsForwards(parsed('"black river" love'))).toBe(false);
+  });
+
+  it("count descriptions, exclusions and prefixes like any other list read", () => {
+    const names = plan("includes complete", [0, 0]).plan;
+    const described = plan("includes complete", [0, 0], { descriptions: [0.5, 0.5], matched: 0.001 }).plan;
+    expect(names.fromId).toBeNull();
+    expect(described.fromId).not.toBeNull();
+    const excluded = plan("love -th* -lo* -ni*", [0.15, 0.3, 0.25, 0.24], { matched: 0.001 }).plan;
+    expect(excluded.fromId).not.toBeNull();
+    expect(excluded.rankTokens).toEqual([0]);
+    // The same shares as prefixes cost more than as words: a smaller window.
+    const words = plan("love -the -long -night", [0.15, 0.3, 0.25, 0.24], { matched: 0.001 }).plan;
+    expect(covered(excluded.fromId)).toBeLessThan(covered(words.fromId));
+  });
+
+  it("sort by a field over everything when walking its index is cheap, else every match of a bounded window", () => {
+    // Half the entries match one word: the walk finds a page in ~40 steps.
+    expect(plan("video", [0.55], { sort: "field" }).plan).toMatchObject({ fromId: null, sortAll: false });
+    // Three dense prefixes: each step probes three merged lists, and sorting all would read them whole.
+    const prefixes = plan("th* lo* ni*", [0.3, 0.25, 0.24], { sort: "field", matched: 0.1 }).plan;
+    expect(prefixes.sortAll).toBe(true);
+    expect(prefixes.fromId).not.toBeNull();
+    expect(covered(prefixes.fromId) * 0.1).toBeLessThanOrEqual(SEARCH_COST.maxSorted);
+    expect(prefixes.postings).toBeLessThanOrEqual(SEARCH_COST.budgetPostings);
+  });
+
+  it("never refuse: a query that matches nothing still gets a plan, and the rarest word is always scored", () => {
+    expect(plan("th*", [0.9]).plan.rankTokens).toEqual([0]);
+    const sorted = plan("the love night day black white red blue", Array(8).fill(0.3), { sort: "added", matched: 0 }).plan;
+    expect(sorted.rankTokens).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sorted.fromId).not.toBeNull();
+    expect(plan("nothing", [0], { sort: "field", matched: 0 }).plan).toMatchObject({ fromId: null, sortAll: false });
+  });
+
+  it("refuse a tampered cursor's words: only included probes can be scored", () => {
+    const probes = costProbes(parsed("love -night"));
+    expect(rankMatchFor(probes, [0])).toBe('"love"');
+    expect(rankMatchFor(probes, [1])).toBeNull();
+    expect(rankMatchFor(probes, [5])).toBeNull();
+    expect(rankMatchFor(probes, [])).toBeNull();
+  });
+});

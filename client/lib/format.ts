@@ -79,8 +79,9 @@ export function formatPercent(fraction: number): string {
   return fraction < 1 && percent >= 99.95 ? "99.9%" : `${percent.toFixed(percent < 10 && percent > 0 ? 1 : 0)}%`;
 }
 
+/** "1 peer", "3 peers", "1,000,200 torrents": the count grouped in thousands, so large ones read at a glance. */
 export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
+  return `${count.toLocaleString("en")} ${count === 1 ? one : many}`;
 }
 
 /** What a narrowed search (protocol SearchNarrowed) covered, as one sentence for a person. */

@@ -47,5 +47,6 @@ describe("formatPercent", () => {
   it("pluralises counts", () => {
     expect(plural(1, "peer")).toBe("1 peer");
     expect(plural(3, "peer")).toBe("3 peers");
+    expect(plural(1_000_200, "torrent")).toBe("1,000,200 torrents");
   });
 });

@@ -27,12 +27,12 @@ export const SEARCH_COST: Readonly<{
   probeEntries: 4000,
   /**
    * Postings a search may read, all cursors of both indexes together, bm25's idf included. FTS5 reads ~25k
-   * postings per ms in D1 (npm run bench:search at 1M entries), so ~15-25 ms: a search answers within 50 ms
+   * postings per ms in D1 (npm run bench:search at 1M entries), so ~10-20 ms: a search answers within 50 ms
    * with room for the machine's jitter.
    */
-  budgetPostings: 400_000,
+  budgetPostings: 300_000,
   /** Of that budget, bm25's idf (the scored terms' whole lists, both indexes). */
-  rankPostings: 200_000,
+  rankPostings: 150_000,
   /**
    * Relevance: entries its pool's cursors reach back per share of entries matching — the newest 1,000
    * matches, and the newest 1,000 live ones (about one entry in ten is live).

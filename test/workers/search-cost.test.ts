@@ -52,7 +52,7 @@ describe("the cost probes", () => {
     await publishEntries(word, rare, described, 30);
     const { query, match } = parsed(`${word} ${rare} -${described}`);
     const probes = costProbes(query);
-    const estimate = await estimateSearchCost(DB, probes, { match, tags: [], alive: false }, null, 1000);
+    const estimate = await estimateSearchCost(DB, probes, { match, tags: [], alive: false }, null, { probed: 1000 });
     expect(estimate.counts).toEqual([
       { names: 30, descriptions: 0 },
       { names: 10, descriptions: 0 },
@@ -61,11 +61,31 @@ describe("the cost probes", () => {
     // word AND rare NOT described, in either index: in names all ten (the description word is not there), as
     // the search matches them.
     expect(estimate.matched).toBe(10);
-    const described10 = await estimateSearchCost(DB, costProbes(parsed(described).query), { match: parsed(described).match, tags: [], alive: false }, null, 1000);
+    const described10 = await estimateSearchCost(DB, costProbes(parsed(described).query), { match: parsed(described).match, tags: [], alive: false }, null, { probed: 1000 });
     expect(described10.matched).toBe(8);
     // Only the newest 5 entries probed: counts shrink with the window.
-    const newest = await estimateSearchCost(DB, probes, { match, tags: [], alive: false }, estimate.maxId, 5);
+    const newest = await estimateSearchCost(DB, probes, { match, tags: [], alive: false }, estimate.maxId, { probed: 5 });
     expect(newest.counts[0]).toEqual({ names: 5, descriptions: 0 });
+  });
+});
+
+describe("the cost probes with a cache", () => {
+  it("probe a word once a minute: later searches read its kept count, the whole query is probed every time", async () => {
+    const { ProbeCache } = await import("../../worker/directory/rules/probe-cache");
+    const word = uniqueWord("kw");
+    await publishEntries(word, uniqueWord("kr"), uniqueWord("kd"), 10);
+    const { query, match } = parsed(word);
+    const probes = costProbes(query);
+    const cache = new ProbeCache();
+    const first = await estimateSearchCost(DB, probes, { match, tags: [], alive: false }, null, { probed: 1000, cache, now: 1_000 });
+    expect(first.counts[0]!.names).toBe(10);
+    await publishEntries(word, uniqueWord("kr"), uniqueWord("kd"), 5);
+    const kept = await estimateSearchCost(DB, probes, { match, tags: [], alive: false }, null, { probed: 1000, cache, now: 2_000 });
+    // The word's share as kept (this directory is smaller than the probe, so the window grew with it).
+    expect(kept.counts[0]!.names / kept.probed, "the word's share as kept").toBeCloseTo(10 / first.probed, 9);
+    expect(kept.matched, "the whole query, probed again").toBe(15);
+    const expired = await estimateSearchCost(DB, probes, { match, tags: [], alive: false }, null, { probed: 1000, cache, now: 62_000 });
+    expect(expired.counts[0]!.names).toBe(15);
   });
 });
 

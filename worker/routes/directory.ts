@@ -36,6 +36,7 @@ import {
 import { decodeCursor, encodeCursor, fingerprint } from "../directory/rules/cursor";
 import { facetPhrase, facetTokens } from "../directory/rules/facets";
 import { excludesEverything, parseSearchQuery } from "../directory/rules/query-language";
+import { ProbeCache } from "../directory/rules/probe-cache";
 import { costProbes, includedWords, planSearch, rankMatchFor, readsForwards, type SearchPlan } from "../directory/rules/search-cost";
 import { bearerToken, keysMatch, newSecretToken, sha256Hex } from "../../protocol/secrets";
 import { TorrentFileError, parseTorrentFile } from "../directory/rules/torrent-file";
@@ -216,6 +217,9 @@ async function requireOwner(c: AppContext, infoHash: string, tokenHash: string):
 
 const NOT_LISTED = "no torrent with this info hash in the directory";
 
+/** Words' cost probes of the last minute, per isolate (each isolate keeps its own; a miss only costs a probe). */
+const recentProbes = new ProbeCache();
+
 directoryRoutes.post("/torrents", async (c) => {
   await requirePublishKey(c);
   const entries = await publishEntries(c);
@@ -271,7 +275,7 @@ directoryRoutes.get("/search", async (c) => {
   try {
     if (query.match !== null && plan === null) {
       // Priced before it runs (rules/search-cost.ts): probes of the newest entries, then a plan within budget.
-      const estimate = await estimateSearchCost(c.env.DB, probes, { match: query.match, tags, minSize: params.min_size, maxSize: params.max_size, alive: params.alive }, maxId);
+      const estimate = await estimateSearchCost(c.env.DB, probes, { match: query.match, tags, minSize: params.min_size, maxSize: params.max_size, alive: params.alive }, maxId, { cache: recentProbes });
       estimateMs = estimate.dbMs;
       maxId = estimate.maxId;
       const sort = params.sort === "relevance" || params.sort === "added" ? params.sort : "field";

@@ -3,6 +3,7 @@
 import type { SearchHit, SearchSort } from "../../../protocol/directory";
 import { facetPhrase, facetTokens } from "../rules/facets";
 import { RELEVANCE_POOL, bm25Sql, boostSql, descriptionBm25Sql } from "../rules/ranking";
+import type { ProbeCache } from "../rules/probe-cache";
 import { SEARCH_COST, type CostProbe, type ProbeCounts } from "../rules/search-cost";
 import { HIT_COLUMNS, toSearchHit, type Links, type SearchRow } from "./rows";
 
@@ -155,7 +156,17 @@ export type CostEstimate = { maxId: number; probed: number; counts: ProbeCounts[
  * Counts each probe's matches among the newest `probed` entries up to `maxId` (the newest id when null), in
  * both indexes, in one statement: FTS5 seeks each list to the range, so a probe reads at most `probed` postings.
  */
-export async function estimateSearchCost(db: D1Database, probes: CostProbe[], spec: CostedSearch, maxId: number | null, probed = SEARCH_COST.probeEntries): Promise<CostEstimate> {
+export async function estimateSearchCost(
+  db: D1Database,
+  probes: CostProbe[],
+  spec: CostedSearch,
+  maxId: number | null,
+  options: { probed?: number; cache?: ProbeCache; now?: number } = {},
+): Promise<CostEstimate> {
+  const probed = options.probed ?? SEARCH_COST.probeEntries;
+  const now = options.now ?? Date.now();
+  // Words probed in the last minute are not probed again (rules/probe-cache.ts); the whole query always is.
+  const cached = probes.map((probe) => options.cache?.get(probe.match, now));
   const newest = "(SELECT m FROM top)";
   const range = (index: TextIndex): Sql => ({ text: `${index}.rowid > ${newest} - ${Math.floor(probed)} AND ${index}.rowid <= ${newest}`, params: [] });
   // The whole query's share, with its tag, size and live filters: how far back the cursors read to fill.
@@ -169,7 +180,7 @@ export async function estimateSearchCost(db: D1Database, probes: CostProbe[], sp
     params: [...arms.flatMap((a) => a.params), ...filters.params],
   };
   const columns = probes.flatMap((probe, i): Sql[] =>
-    TEXT_INDEXES.map((index) => ({
+    cached[i] ? [] : TEXT_INDEXES.map((index) => ({
       text: `(SELECT count(*) FROM ${index} WHERE ${index} MATCH ? AND ${range(index).text}) AS ${index === "torrents_fts" ? "n" : "d"}${i}`,
       params: [probe.match],
     })),
@@ -185,14 +196,17 @@ export async function estimateSearchCost(db: D1Database, probes: CostProbe[], sp
     throw error;
   }
   const row = result.results[0]!;
-  return {
-    maxId: Number(row.max_id),
-    // A directory smaller than the probe: its shares are of the entries it has.
-    probed: Math.max(1, Math.min(probed, Number(row.max_id))),
-    counts: probes.map((_, i) => ({ names: Number(row[`n${i}`]), descriptions: Number(row[`d${i}`]) })),
-    matched: Number(row.matched),
-    dbMs: result.meta.duration,
-  };
+  // A directory smaller than the probe: its shares are of the entries it has.
+  const entries = Math.max(1, Math.min(probed, Number(row.max_id)));
+  const counts = probes.map((probe, i): ProbeCounts => {
+    const kept = cached[i];
+    // A kept probe of another window size, scaled to this one.
+    if (kept) return { names: (kept.counts.names * entries) / kept.probed, descriptions: (kept.counts.descriptions * entries) / kept.probed };
+    const fresh = { names: Number(row[`n${i}`]), descriptions: Number(row[`d${i}`]) };
+    options.cache?.set(probe.match, { counts: fresh, probed: entries }, now);
+    return fresh;
+  });
+  return { maxId: Number(row.max_id), probed: entries, counts, matched: Number(row.matched), dbMs: result.meta.duration };
 }
 
 /**

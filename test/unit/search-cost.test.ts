@@ -2,7 +2,7 @@
 // and ranked by its rarer words, within the budget; an ordinary or rare query searches everything, scored whole.
 import { describe, expect, it } from "vitest";
 import { parseSearchQuery, type ParsedQuery } from "../../worker/directory/rules/query-language";
-import { SEARCH_COST, costProbes, includedWords, planSearch, rankMatchFor, readsForwards, type CostedSort, type ProbeCounts } from "../../worker/directory/rules/search-cost";
+import { SEARCH_COST, boundedBy, costProbes, includedWords, planSearch, rankMatchFor, readsForwards, type CostedSort, type ProbeCounts } from "../../worker/directory/rules/search-cost";
 
 function parsed(input: string): ParsedQuery {
   const result = parseSearchQuery(input);
@@ -122,5 +122,20 @@ describe("search plans", () => {
     expect(rankMatchFor(probes, [1])).toBeNull();
     expect(rankMatchFor(probes, [5])).toBeNull();
     expect(rankMatchFor(probes, [])).toBeNull();
+  });
+});
+
+describe("a plan from a cursor", () => {
+  const fresh = { fromId: 900_000, rankTokens: [5, 6], sortAll: false, postings: 300_000 };
+  it("is kept when it is the fresh plan, or narrower", () => {
+    expect(boundedBy({ fromId: 900_000, rankTokens: [5, 6], sortAll: false }, fresh)).toEqual({ fromId: 900_000, rankTokens: [5, 6], sortAll: false });
+    expect(boundedBy({ fromId: 950_000, rankTokens: [6], sortAll: true }, fresh)).toEqual({ fromId: 950_000, rankTokens: [6], sortAll: true });
+    expect(boundedBy({ fromId: null, rankTokens: [0, 1], sortAll: false }, { ...fresh, fromId: null, rankTokens: [0, 1] })).toEqual({ fromId: null, rankTokens: [0, 1], sortAll: false });
+  });
+  it("cannot buy a wider window, costlier words or an index walk the fresh plan would not run", () => {
+    expect(boundedBy({ fromId: null, rankTokens: [5, 6], sortAll: false }, fresh).fromId).toBe(900_000);
+    expect(boundedBy({ fromId: 1, rankTokens: [5, 6], sortAll: false }, fresh).fromId).toBe(900_000);
+    expect(boundedBy({ fromId: 900_000, rankTokens: [0, 1, 2, 3, 4, 5, 6, 7], sortAll: false }, fresh).rankTokens).toEqual([5, 6]);
+    expect(boundedBy({ fromId: 900_000, rankTokens: [5, 6], sortAll: false }, { ...fresh, sortAll: true }).sortAll).toBe(true);
   });
 });

@@ -37,7 +37,7 @@ import { decodeCursor, encodeCursor, fingerprint } from "../directory/rules/curs
 import { facetPhrase, facetTokens } from "../directory/rules/facets";
 import { excludesEverything, parseSearchQuery } from "../directory/rules/query-language";
 import { ProbeCache } from "../directory/rules/probe-cache";
-import { costProbes, includedWords, planSearch, rankMatchFor, readsForwards, type SearchPlan } from "../directory/rules/search-cost";
+import { boundedBy, costProbes, includedWords, planSearch, rankMatchFor, readsForwards, type SearchPlan } from "../directory/rules/search-cost";
 import { bearerToken, keysMatch, newSecretToken, sha256Hex } from "../../protocol/secrets";
 import { TorrentFileError, parseTorrentFile } from "../directory/rules/torrent-file";
 import { webSeedUrl, withUrlList } from "../directory/rules/web-seed";
@@ -273,13 +273,16 @@ directoryRoutes.get("/search", async (c) => {
   let page: SearchPage;
   let estimateMs = 0;
   try {
-    if (query.match !== null && plan === null) {
+    if (query.match !== null) {
       // Priced before it runs (rules/search-cost.ts): probes of the newest entries, then a plan within budget.
+      // Later pages are priced too (their words' probes are kept): a cursor is the client's to alter, so its
+      // plan is kept only as far as it costs no more than this one.
       const estimate = await estimateSearchCost(c.env.DB, probes, { match: query.match, tags, minSize: params.min_size, maxSize: params.max_size, alive: params.alive }, maxId, { cache: recentProbes });
       estimateMs = estimate.dbMs;
       maxId = estimate.maxId;
       const sort = params.sort === "relevance" || params.sort === "added" ? params.sort : "field";
-      plan = planSearch({ ...estimate, probes, sort, limit: params.limit });
+      const fresh = planSearch({ ...estimate, probes, sort, limit: params.limit });
+      plan = plan ? boundedBy(plan, fresh) : fresh;
     }
     const rankMatch = (plan && rankMatchFor(probes, plan.rankTokens)) ?? query.rankMatch;
     const spec = { match: query.match, rankMatch, fromId: plan?.fromId ?? null, sortAll: plan?.sortAll ?? false, readForwards: readsForwards(query.query), sort: params.sort, order, minSize: params.min_size, maxSize: params.max_size, tags, alive: params.alive, limit: params.limit, after, maxId };

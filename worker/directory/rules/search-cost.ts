@@ -172,6 +172,18 @@ export function planSearch(input: PlanInput, cost: SearchCostRates = SEARCH_COST
 }
 
 /**
+ * A plan from a cursor (the first page's), kept as far as it costs no more than `fresh`, the plan the same
+ * page gets now: its window no wider, its scored words among the fresh ones, sorting all when the fresh plan
+ * does. An honest cursor's plan is the fresh one, or narrower if the words' probes moved since; an altered one
+ * cannot buy a wider search.
+ */
+export function boundedBy(fromCursor: Pick<SearchPlan, "fromId" | "rankTokens" | "sortAll">, fresh: SearchPlan): Pick<SearchPlan, "fromId" | "rankTokens" | "sortAll"> {
+  const fromId = fresh.fromId === null ? fromCursor.fromId : Math.max(fresh.fromId, fromCursor.fromId ?? fresh.fromId);
+  const rankTokens = fromCursor.rankTokens.every((token) => fresh.rankTokens.includes(token)) ? fromCursor.rankTokens : fresh.rankTokens;
+  return { fromId, rankTokens, sortAll: fromCursor.sortAll || fresh.sortAll };
+}
+
+/**
  * Whether a query's matches are read oldest first: FTS5 reads a phrase of three or more words newest first at a
  * cost its rowid range does not bound (measured at 1M entries: an 8-word phrase 31 ms newest first in a window
  * of 20k or of 157k entries, 1.5-5 ms oldest first; a 3-word phrase 4 ms either way, 2 words faster newest first).

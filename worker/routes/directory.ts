@@ -37,7 +37,7 @@ import { decodeCursor, encodeCursor, fingerprint } from "../directory/rules/curs
 import { facetPhrase, facetTokens } from "../directory/rules/facets";
 import { excludesEverything, parseSearchQuery } from "../directory/rules/query-language";
 import { ProbeCache } from "../directory/rules/probe-cache";
-import { boundedBy, costProbes, includedWords, planSearch, rankMatchFor, readsForwards, type SearchPlan } from "../directory/rules/search-cost";
+import { boundedBy, costProbes, narrowedBy, planSearch, rankMatchFor, readsForwards, type PagePlan } from "../directory/rules/search-cost";
 import { bearerToken, keysMatch, newSecretToken, sha256Hex } from "../../protocol/secrets";
 import { TorrentFileError, parseTorrentFile } from "../directory/rules/torrent-file";
 import { webSeedUrl, withUrlList } from "../directory/rules/web-seed";
@@ -260,7 +260,7 @@ directoryRoutes.get("/search", async (c) => {
   const print = fingerprint([query.match, params.sort, order, params.min_size, params.max_size, tags, params.alive]);
   let after: { key: number | string | null; id: number } | null = null;
   let maxId: number | null = null;
-  let plan: Pick<SearchPlan, "fromId" | "rankTokens" | "sortAll"> | null = null;
+  let plan: PagePlan | null = null;
   const probes = costProbes(query.query, tags.map((tag) => facetPhrase(facetTokens.tag(tag))));
   if (params.cursor !== undefined) {
     const decoded = decodeCursor(params.cursor, print);
@@ -292,20 +292,10 @@ directoryRoutes.get("/search", async (c) => {
     console.warn("directory: search refused by FTS5", { q: params.q, error: String(error.cause) });
     throw httpError(400, "bad_query", error.message);
   }
-  const pinned = page.maxId ?? 0;
-  const words = includedWords(probes);
-  const rankedAll = !plan || params.sort !== "relevance" || words.every((word) => plan.rankTokens.includes(word));
   const body: SearchResponse = {
     hits: page.hits,
     next_cursor: page.next ? encodeCursor({ ...page.next, maxId: page.maxId ?? page.next.id, fingerprint: print, ...(plan ? { plan } : {}) }) : null,
-    narrowed:
-      plan && (plan.fromId !== null || !rankedAll)
-        ? {
-            newest_entries: plan.fromId === null ? pinned : Math.max(0, pinned - plan.fromId + 1),
-            of_entries: pinned,
-            ranked_by: params.sort === "relevance" ? (rankedAll ? words : plan.rankTokens).map((i) => probes[i]!.match.replace(/"/g, "")) : [],
-          }
-        : null,
+    narrowed: narrowedBy(probes, plan, page.maxId ?? 0, params.sort === "relevance"),
   };
   // Server-Timing: how much of the answer was the database, the cost probes included (the search benchmark reads it).
   return c.json(body, 200, { "server-timing": `db;dur=${estimateMs + page.dbMs}` });

@@ -90,6 +90,9 @@ function inIdOrder(spec: SearchSpec, select: string, idSql: string, dir: "ASC" |
 /** SQL with its parameters, in order. */
 type Sql = { text: string; params: unknown[] };
 
+/** No condition: and() drops it. */
+const NOTHING: Sql = { text: "", params: [] };
+
 function and(parts: Sql[]): Sql {
   const kept = parts.filter((p) => p.text !== "");
   return { text: kept.map((p) => p.text).join(" AND "), params: kept.flatMap((p) => p.params) };
@@ -174,7 +177,7 @@ export async function estimateSearchCost(
     const condition = and([textMatch(spec, index, spec.match), range(index)]);
     return { text: `SELECT ${index}.rowid AS id FROM ${index} WHERE ${condition.text}`, params: condition.params };
   });
-  const filters = and([sizeFilters(spec), spec.alive ? ALIVE : { text: "", params: [] }]);
+  const filters = and([sizeFilters(spec), spec.alive ? ALIVE : NOTHING]);
   const matched: Sql = {
     text: `(SELECT count(*) FROM (${arms.map((a) => a.text).join(" UNION ")}) k${filters.text ? ` JOIN torrents t INDEXED BY torrents_rank ON t.id = k.id WHERE ${filters.text}` : ""})`,
     params: [...arms.flatMap((a) => a.params), ...filters.params],
@@ -220,8 +223,8 @@ const ID_PARAM = "CAST(? AS INTEGER)";
 /** The ids a search covers: up to the pin (maxId) and, when narrowed, from fromId. */
 function pin(spec: SearchSpec, idSql: string): Sql {
   return and([
-    spec.maxId === null ? { text: "", params: [] } : { text: `${idSql} <= ${ID_PARAM}`, params: [spec.maxId] },
-    spec.fromId == null ? { text: "", params: [] } : { text: `${idSql} >= ${ID_PARAM}`, params: [spec.fromId] },
+    spec.maxId === null ? NOTHING : { text: `${idSql} <= ${ID_PARAM}`, params: [spec.maxId] },
+    spec.fromId == null ? NOTHING : { text: `${idSql} >= ${ID_PARAM}`, params: [spec.fromId] },
   ]);
 }
 
@@ -234,7 +237,7 @@ function sizeFilters(spec: Pick<SearchSpec, "minSize" | "maxSize">): Sql {
 
 /** Keyset condition `(key, id) > / < (?, ?)`, or on the id alone. */
 function keyset(spec: SearchSpec, keySql: string | null, idSql: string): Sql {
-  if (!spec.after) return { text: "", params: [] };
+  if (!spec.after) return NOTHING;
   const cmp = spec.order === "asc" ? ">" : "<";
   if (keySql === null) return { text: `${idSql} ${cmp} ${ID_PARAM}`, params: [spec.after.id] };
   return { text: `(${keySql}, ${idSql}) ${cmp} (?, ?)`, params: [spec.after.key, spec.after.id] };
@@ -247,7 +250,7 @@ function listingSql(spec: SearchSpec): Sql {
   const condition = and([
     pin(spec, "t.id"),
     sizeFilters(spec),
-    spec.alive ? ALIVE : { text: "", params: [] },
+    spec.alive ? ALIVE : NOTHING,
     ...spec.tags.map((tag) => ({ text: "t.id IN (SELECT torrent_id FROM torrent_tags WHERE tag = ?)", params: [tag] })),
     keyset(spec, keySql, "t.id"),
   ]);
@@ -287,7 +290,7 @@ function textSql(spec: SearchSpec, match: string): Sql {
   // added: FTS5 yields rowids in order, so each index gives at most a page of its newest matches, read off
   // its own postings; the two are merged (an entry matching in both is one hit) and the page's rows read.
   const dir = spec.order === "asc" ? "ASC" : "DESC";
-  const filters = and([sizeFilters(spec), spec.alive ? ALIVE : { text: "", params: [] }]);
+  const filters = and([sizeFilters(spec), spec.alive ? ALIVE : NOTHING]);
   const arms = TEXT_INDEXES.map((index): Sql => {
     const id = `${index}.rowid`;
     const condition = and([textMatch(spec, index, match), pin(spec, id), filters, keyset(spec, null, id)]);
@@ -315,7 +318,7 @@ function textSql(spec: SearchSpec, match: string): Sql {
 function fieldSortSql(spec: SearchSpec, match: string, sort: keyof typeof FIELD_SORTS): Sql {
   const dir = spec.order === "asc" ? "ASC" : "DESC";
   const { key, index, narrow } = FIELD_SORTS[sort];
-  const filters = and([pin(spec, "t.id"), sizeFilters(spec), spec.alive ? ALIVE : { text: "", params: [] }, keyset(spec, key, "t.id")]);
+  const filters = and([pin(spec, "t.id"), sizeFilters(spec), spec.alive ? ALIVE : NOTHING, keyset(spec, key, "t.id")]);
   const orderBy = `ORDER BY ${key} ${dir}, t.id ${dir}`;
   const cap = Math.max(1, Math.floor(spec.sortAllBelow ?? SORT_ALL_BELOW[sort]));
   const counts = TEXT_INDEXES.map((text): Sql => {
@@ -367,7 +370,7 @@ function fieldSortSql(spec: SearchSpec, match: string, sort: keyof typeof FIELD_
  */
 function relevanceSql(spec: SearchSpec, match: string): Sql {
   const dir = spec.order === "asc" ? "ASC" : "DESC";
-  const filters = and([sizeFilters(spec), spec.alive ? ALIVE : { text: "", params: [] }]);
+  const filters = and([sizeFilters(spec), spec.alive ? ALIVE : NOTHING]);
   const rankMatch = spec.rankMatch ?? match;
   const nameId = "torrents_fts.rowid";
   const descId = "torrents_desc_fts.rowid";
@@ -376,7 +379,7 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
   const descCondition = and([textMatch(spec, "torrents_desc_fts", match), pin(spec, descId), filters]);
   const from = (index: TextIndex) => (filters.text ? joined(index, true) : index);
   const score = `(-p.b * ${boostSql("r.seeders")})`;
-  let after: Sql = { text: "", params: [] };
+  let after: Sql = NOTHING;
   if (spec.after) {
     const cmp = dir === "ASC" ? ">" : "<";
     after = {

@@ -3,6 +3,7 @@
 // pages leave out entries published since, so nothing shifts under the reader), plus a fingerprint of
 // the query it belongs to. Opaque to clients: base64url JSON, checked on the way back in.
 import { z } from "zod";
+import type { PagePlan } from "./search-cost";
 
 export type Cursor = {
   /** The last hit's sort key (score, seeders, size or name); null for sort=added, where the id is the key. */
@@ -14,7 +15,7 @@ export type Cursor = {
   /** Fingerprint of the query, sort and filters the cursor was made for. */
   fingerprint: string;
   /** The first page's cost plan (rules/search-cost.ts), kept so later pages search and score the same way. */
-  plan?: { fromId: number | null; rankTokens: number[]; sortAll: boolean };
+  plan?: PagePlan;
 };
 
 const CursorWire = z.object({

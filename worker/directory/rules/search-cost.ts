@@ -6,6 +6,7 @@
 // bm25 scores only its rarer words (a common word's idf is near 0, so it moves scores little while its list
 // costs the most; a phrase is scored by its words, as its idf alone would read every word's list with their
 // positions), and the search covers the newest entries that fit what is left — the answer says so.
+import type { SearchNarrowed } from "../../../protocol/directory";
 import type { ParsedQuery, QueryTerm } from "./query-language";
 
 /** Costs are in postings read; the other work a plan does is converted at the rates below. */
@@ -83,6 +84,9 @@ export type SearchPlan = {
   /** Postings (and their equivalents) the plan is expected to read. */
   postings: number;
 };
+
+/** What a page needs of a plan, and what its cursor carries to the next page. */
+export type PagePlan = Pick<SearchPlan, "fromId" | "rankTokens" | "sortAll">;
 
 /** One probe per token of every term, included terms first, then excluded ones and tag facet phrases (names index only). */
 export function costProbes(query: ParsedQuery, facetPhrases: string[] = []): CostProbe[] {
@@ -177,7 +181,7 @@ export function planSearch(input: PlanInput, cost: SearchCostRates = SEARCH_COST
  * does. An honest cursor's plan is the fresh one, or narrower if the words' probes moved since; an altered one
  * cannot buy a wider search.
  */
-export function boundedBy(fromCursor: Pick<SearchPlan, "fromId" | "rankTokens" | "sortAll">, fresh: SearchPlan): Pick<SearchPlan, "fromId" | "rankTokens" | "sortAll"> {
+export function boundedBy(fromCursor: PagePlan, fresh: SearchPlan): PagePlan {
   const fromId = fresh.fromId === null ? fromCursor.fromId : Math.max(fresh.fromId, fromCursor.fromId ?? fresh.fromId);
   const rankTokens = fromCursor.rankTokens.every((token) => fresh.rankTokens.includes(token)) ? fromCursor.rankTokens : fresh.rankTokens;
   return { fromId, rankTokens, sortAll: fromCursor.sortAll || fresh.sortAll };
@@ -201,4 +205,20 @@ export function rankMatchFor(probes: CostProbe[], rankTokens: number[]): string 
   if (rankTokens.length === 0 || rankTokens.some((i) => probes[i]?.term == null)) return null;
   const words = rankTokens.map((i) => probes[i]!.match);
   return words.length === 1 ? words[0]! : `(${words.join(" AND ")})`;
+}
+
+/**
+ * What the answer says a plan covered (protocol SearchNarrowed), or null when it searched every entry up to
+ * `pinned` and scored every word. `ranked`: sort=relevance (other sorts score nothing).
+ */
+export function narrowedBy(probes: CostProbe[], plan: PagePlan | null, pinned: number, ranked: boolean): SearchNarrowed | null {
+  if (!plan) return null;
+  const words = includedWords(probes);
+  const scoredAll = !ranked || words.every((word) => plan.rankTokens.includes(word));
+  if (plan.fromId === null && scoredAll) return null;
+  return {
+    newest_entries: plan.fromId === null ? pinned : Math.max(0, pinned - plan.fromId + 1),
+    of_entries: pinned,
+    ranked_by: ranked ? (scoredAll ? words : plan.rankTokens).map((i) => probes[i]!.match.replace(/"/g, "")) : [],
+  };
 }

@@ -2,7 +2,7 @@
 // and ranked by its rarer words, within the budget; an ordinary or rare query searches everything, scored whole.
 import { describe, expect, it } from "vitest";
 import { parseSearchQuery, type ParsedQuery } from "../../worker/directory/rules/query-language";
-import { SEARCH_COST, boundedBy, costProbes, includedWords, planSearch, rankMatchFor, readsForwards, type CostedSort, type ProbeCounts } from "../../worker/directory/rules/search-cost";
+import { SEARCH_COST, boundedBy, costProbes, includedWords, narrowedBy, planSearch, rankMatchFor, readsForwards, type CostedSort, type ProbeCounts } from "../../worker/directory/rules/search-cost";
 
 function parsed(input: string): ParsedQuery {
   const result = parseSearchQuery(input);
@@ -137,5 +137,21 @@ describe("a plan from a cursor", () => {
     expect(boundedBy({ fromId: 1, rankTokens: [5, 6], sortAll: false }, fresh).fromId).toBe(900_000);
     expect(boundedBy({ fromId: 900_000, rankTokens: [0, 1, 2, 3, 4, 5, 6, 7], sortAll: false }, fresh).rankTokens).toEqual([5, 6]);
     expect(boundedBy({ fromId: 900_000, rankTokens: [5, 6], sortAll: false }, { ...fresh, sortAll: true }).sortAll).toBe(true);
+  });
+});
+
+describe("what the answer says a plan covered", () => {
+  const probes = costProbes(parsed("the love -night"));
+  it("names the window and the words scored, and nothing when the plan searched and scored everything", () => {
+    expect(narrowedBy(probes, { fromId: 900_001, rankTokens: [1], sortAll: false }, 1_000_000, true)).toEqual({ newest_entries: 100_000, of_entries: 1_000_000, ranked_by: ["love"] });
+    expect(narrowedBy(probes, { fromId: null, rankTokens: [1], sortAll: false }, 1_000_000, true)).toEqual({ newest_entries: 1_000_000, of_entries: 1_000_000, ranked_by: ["love"] });
+    expect(narrowedBy(probes, { fromId: 900_001, rankTokens: [0, 1], sortAll: true }, 1_000_000, false)).toEqual({ newest_entries: 100_000, of_entries: 1_000_000, ranked_by: [] });
+    expect(narrowedBy(probes, { fromId: null, rankTokens: [0, 1], sortAll: false }, 1_000_000, true)).toBeNull();
+    expect(narrowedBy(probes, null, 1_000_000, true)).toBeNull();
+  });
+  it("never claims more entries than there are, whatever window an altered cursor asks", () => {
+    expect(narrowedBy(probes, { fromId: 0, rankTokens: [0, 1], sortAll: false }, 12, true)).toBeNull();
+    expect(narrowedBy(probes, { fromId: 0, rankTokens: [1], sortAll: false }, 12, true)?.newest_entries).toBe(12);
+    expect(narrowedBy(probes, { fromId: 1_000, rankTokens: [0, 1], sortAll: false }, 12, true)?.newest_entries).toBe(0);
   });
 });

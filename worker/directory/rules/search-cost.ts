@@ -215,9 +215,11 @@ export function narrowedBy(probes: CostProbe[], plan: PagePlan | null, pinned: n
   if (!plan) return null;
   const words = includedWords(probes);
   const scoredAll = !ranked || words.every((word) => plan.rankTokens.includes(word));
-  if (plan.fromId === null && scoredAll) return null;
+  // An altered cursor may start its window before the first id: that window is everything.
+  const searched = plan.fromId === null ? pinned : Math.min(pinned, Math.max(0, pinned - plan.fromId + 1));
+  if (searched === pinned && scoredAll) return null;
   return {
-    newest_entries: plan.fromId === null ? pinned : Math.max(0, pinned - plan.fromId + 1),
+    newest_entries: searched,
     of_entries: pinned,
     ranked_by: ranked ? (scoredAll ? words : plan.rankTokens).map((i) => probes[i]!.match.replace(/"/g, "")) : [],
   };

@@ -70,8 +70,10 @@ export async function openPage(
   });
   page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
   page.on("requestfailed", (request) => {
-    // A save or preview the test itself ends is not the page's failure.
-    if (request.failure()?.errorText === "net::ERR_ABORTED" && request.url().includes("/webtorrent/")) return;
+    // A save or preview the test itself ends is not the page's failure, nor a search the page cancelled because
+    // a newer one (another sort, more typing) replaced it (search-view.ts aborts the one in flight).
+    const aborted = request.failure()?.errorText === "net::ERR_ABORTED";
+    if (aborted && (request.url().includes("/webtorrent/") || new URL(request.url()).pathname === "/api/search")) return;
     errors.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ""}`);
   });
   const close = async () => {

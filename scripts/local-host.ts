@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { denoBinary, denoServerArgs } from "./deno-binary.mjs";
 import { freePort, startLocalWorker, type LocalWorker } from "./local-worker";
-import { stopProcessGroup, waitUntilReady } from "./process-group";
+import { exitReported, stopProcessGroup, waitUntilReady } from "./process-group";
 
 export type HostKind = "workerd" | "deno";
 export const HOSTS: HostKind[] = ["workerd", "deno"];
@@ -67,13 +67,18 @@ async function startDeno(options: LocalHostOptions): Promise<LocalHost> {
   const onData = (chunk: Buffer) => (output += chunk.toString());
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
+  let stopping = false;
+  let ready = false; // a failed start is waitUntilReady's to report
+  const exited = exitReported(child, `deno host on port ${port}`, () => output, () => stopping || !ready);
 
   const stop = async () => {
+    stopping = true;
     await stopProcessGroup(child);
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   };
 
   await waitUntilReady(child, { what: "deno host", ready: /edgeswarm \(Deno\) ready on/, output: () => output, timeoutMs: options.timeoutMs ?? 30_000, stop });
+  ready = true;
 
   return {
     host: "deno",
@@ -83,6 +88,7 @@ async function startDeno(options: LocalHostOptions): Promise<LocalHost> {
     serverPid: child.pid,
     pgid: child.pid!, // detached: the server leads its own process group
     output: () => output,
+    exited,
     stop,
   };
 }

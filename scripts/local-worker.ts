@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { stopProcessGroup, waitUntilReady } from "./process-group";
+import { exitReported, stopProcessGroup, waitUntilReady } from "./process-group";
 
 export type LocalWorker = {
   /** http://127.0.0.1:<port> */
@@ -18,6 +18,8 @@ export type LocalWorker = {
   pgid: number;
   /** Everything the process printed so far (for failure messages). */
   output: () => string;
+  /** Settles with the launcher's exit code when it exits (on its own or by stop()). */
+  exited: Promise<number | null>;
   stop: () => Promise<void>;
 };
 
@@ -70,16 +72,27 @@ async function startOnce(options: LocalWorkerOptions): Promise<LocalWorker> {
     detached: true, // its own process group, so stop() takes workerd down with it
   });
   let output = "";
-  const onData = (chunk: Buffer) => (output += chunk.toString());
+  let stopping = false;
+  let ready = false; // a failed start is waitUntilReady's to report
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    // The launcher keeps the port after wrangler died under it; a test then meets one failed request, so say why.
+    if (/wrangler dev exited on its own/.test(chunk.toString())) {
+      process.stderr.write(`\nlocal worker on port ${port}: wrangler dev restarted under it; its last output:\n${output.slice(-8_000)}\n`);
+    }
+  };
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
+  const exited = exitReported(child, `local worker on port ${port}`, () => output, () => stopping || !ready);
 
   const stop = async () => {
+    stopping = true;
     await stopProcessGroup(child);
     await rm(stateDir, { recursive: true, force: true });
   };
 
   await waitUntilReady(child, { what: "local worker", ready: /Ready on http:\/\/127\.0\.0\.1/, output: () => output, timeoutMs: options.timeoutMs ?? 60_000, stop });
+  ready = true;
 
   return {
     httpUrl: `http://127.0.0.1:${port}`,
@@ -87,6 +100,7 @@ async function startOnce(options: LocalWorkerOptions): Promise<LocalWorker> {
     port,
     pgid: child.pid!,
     output: () => output,
+    exited,
     stop,
   };
 }

@@ -4,8 +4,6 @@
 import type { ChildProcess } from "node:child_process";
 
 export async function stopProcessGroup(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
   const signal = (name: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, name);
@@ -13,10 +11,17 @@ export async function stopProcessGroup(child: ChildProcess, graceMs = 5_000): Pr
       // already gone
     }
   };
+  // Long gone: its id may belong to someone else's group by now.
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
   signal("SIGTERM");
   const timer = setTimeout(() => signal("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
+  // What the leader left behind is killed too: workerd blocks SIGTERM and counts on wrangler to end it, and
+  // one orphaned when wrangler went first was seen spinning at half a core. The group's id stays taken while
+  // any member remains, so this reaches only them.
+  signal("SIGKILL");
 }
 
 /**
@@ -46,4 +51,17 @@ export function waitUntilReady(
     child.stderr!.on("data", check);
     child.once("exit", onExit);
   });
+}
+
+/**
+ * Settles with the child's exit code. One that exits unasked (`expected()` false) is reported on stderr with
+ * the end of its output: a test that meets a dead server otherwise fails far from the cause.
+ */
+export function exitReported(child: ChildProcess, what: string, output: () => string, expected: () => boolean): Promise<number | null> {
+  return new Promise((resolve) =>
+    child.once("exit", (code, signal) => {
+      if (!expected()) process.stderr.write(`\n${what} exited unexpectedly (${signal ?? code}); its last output:\n${output().slice(-8_000)}\n`);
+      resolve(code);
+    }),
+  );
 }

@@ -84,7 +84,8 @@ export async function openPage(
     await context.close().catch(() => undefined);
   };
   try {
-    await page.goto(url);
+    // What the failed load logged was the dev server's, not the page's.
+    if (await gotoThroughRestarts(page, url)) errors.splice(0);
     await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
   } catch (error) {
     await close();
@@ -97,6 +98,31 @@ export async function openPage(
     return file;
   };
   return { context, page, errors, profileDir, downloadsDir, screenshot, close, quitKeepingProfile };
+}
+
+/**
+ * Loads `url`, once more when the local dev server failed the page itself: wrangler 4.86 (the last for Node 20)
+ * answers one request 500 and exits when its dev proxy loses it (workers-sdk#15317), and scripts/start.mjs
+ * starts it again on the same port. Our worker never answers the page with a 5xx, so only the dev server's
+ * failure is retried — said on stderr, with the wait for the server to answer again. True when it retried.
+ */
+async function gotoThroughRestarts(page: Page, url: string): Promise<boolean> {
+  const health = new URL("/health", url).href;
+  const serves = () => fetch(health, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+  for (let attempt = 1; ; attempt++) {
+    const failure = await page.goto(url).then(
+      (response) => (response && response.status() >= 500 ? `status ${response.status()}` : null),
+      (error: Error) => (/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/.test(error.message) ? error.message : Promise.reject(error)),
+    );
+    if (failure === null) return attempt > 1;
+    if (attempt === 3) throw new Error(`the local dev server failed the page at ${url} ${attempt} times: ${failure}`);
+    process.stderr.write(`\nthe local dev server failed the page at ${url} (${failure}); waiting for it to serve again\n`);
+    const deadline = Date.now() + 60_000;
+    while (!(await serves())) {
+      if (Date.now() > deadline) throw new Error(`the local dev server at ${health} did not serve again within 60 s (${failure})`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 /** Form controls, buttons and links without an accessible name (label, aria-label(ledby) or text), as CSS-ish paths. */

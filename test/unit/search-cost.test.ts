@@ -2,7 +2,7 @@
 // and ranked by its rarer words, within the budget; an ordinary or rare query searches everything, scored whole.
 import { describe, expect, it } from "vitest";
 import { parseSearchQuery, type ParsedQuery } from "../../worker/directory/rules/query-language";
-import { SEARCH_COST, boundedBy, costProbes, includedWords, narrowedBy, planSearch, rankMatchFor, readsForwards, type CostedSort, type ProbeCounts } from "../../worker/directory/rules/search-cost";
+import { SEARCH_COST, boundedBy, costProbes, includedWords, narrowedBy, planSearch, rankMatchFor, readsForwards, type CostedSort, type ProbeCounts, type SearchFilters } from "../../worker/directory/rules/search-cost";
 
 function parsed(input: string): ParsedQuery {
   const result = parseSearchQuery(input);
@@ -18,7 +18,7 @@ function counts(shares: number[], descriptionShares: number[] = shares.map(() =>
   return shares.map((share, i) => ({ names: Math.round(share * PROBED), descriptions: Math.round(descriptionShares[i]! * PROBED) }));
 }
 
-type Options = { maxId?: number; sort?: CostedSort; descriptions?: number[]; matched?: number };
+type Options = { maxId?: number; sort?: CostedSort; descriptions?: number[]; matched?: number; filters?: SearchFilters };
 
 function plan(input: string, shares: number[], options: Options = {}) {
   const query = parsed(input);
@@ -27,7 +27,7 @@ function plan(input: string, shares: number[], options: Options = {}) {
   const matched = Math.round((options.matched ?? Math.min(...shares)) * PROBED);
   return {
     probes,
-    plan: planSearch({ probes, counts: counts(shares, options.descriptions), matched, probed: PROBED, maxId: options.maxId ?? MILLION, sort: options.sort ?? "relevance", limit: 20 }),
+    plan: planSearch({ probes, counts: counts(shares, options.descriptions), matched, probed: PROBED, maxId: options.maxId ?? MILLION, sort: options.sort ?? "relevance", limit: 20, filters: options.filters }),
   };
 }
 
@@ -74,6 +74,28 @@ describe("search plans", () => {
     // The same words matching densely together fill the pool from the newest entries: not narrowed.
     expect(plan("the love night day black white red blue", shares, { matched: 0.2 }).plan.fromId).toBeNull();
     expect(covered(everywhere.fromId)).toBe(SEARCH_COST.minWindow);
+  });
+
+  it("price every match a filter checks: a tag and alive=1 on a common description word narrow the window", () => {
+    // remastered at 1M entries: in 17.7% of descriptions; with tag movie and alive=1, 0.74% of the newest 128k.
+    const options = { descriptions: [0.177], matched: 0.0074 };
+    const unfiltered = plan("remastered", [0.001], { descriptions: [0.177], matched: 0.178 }).plan;
+    expect(unfiltered.fromId).toBeNull();
+    const unpriced = plan("remastered", [0.001], options).plan;
+    const filtered = plan("remastered", [0.001], { ...options, filters: { rows: true, tags: 1 } }).plan;
+    expect(covered(filtered.fromId)).toBeLessThan(covered(unpriced.fromId) / 2);
+    expect(filtered.postings).toBeLessThanOrEqual(SEARCH_COST.budgetPostings);
+    // Each check follows the matches before filtering: twice the checks (a row and a tag), a narrower window.
+    const rowsOnly = plan("remastered", [0.001], { ...options, filters: { rows: true, tags: 0 } }).plan;
+    expect(covered(filtered.fromId)).toBeLessThan(covered(rowsOnly.fromId));
+    // No filter, nothing to check: the same plan as before.
+    expect(plan("remastered", [0.001], { ...options, filters: { rows: false, tags: 0 } }).plan).toEqual(unpriced);
+    // Newest first and field sorts check the same matches.
+    for (const sort of ["added", "field"] as const) {
+      const checked = plan("remastered", [0.001], { ...options, sort, filters: { rows: true, tags: 1 } }).plan;
+      expect(checked.postings).toBeLessThanOrEqual(SEARCH_COST.budgetPostings);
+      expect(covered(checked.fromId)).toBeLessThanOrEqual(covered(plan("remastered", [0.001], { ...options, sort }).plan.fromId));
+    }
   });
 
   it("score a long phrase by its rarer words, not the phrase's every list", () => {

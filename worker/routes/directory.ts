@@ -281,7 +281,8 @@ directoryRoutes.get("/search", async (c) => {
       estimateMs = estimate.dbMs;
       maxId = estimate.maxId;
       const sort = params.sort === "relevance" || params.sort === "added" ? params.sort : "field";
-      const fresh = planSearch({ ...estimate, probes, sort, limit: params.limit });
+      const filters = { rows: params.alive || params.min_size !== undefined || params.max_size !== undefined, tags: tags.length };
+      const fresh = planSearch({ ...estimate, probes, sort, limit: params.limit, filters });
       plan = plan ? boundedBy(plan, fresh) : fresh;
     }
     const rankMatch = (plan && rankMatchFor(probes, plan.rankTokens)) ?? query.rankMatch;

@@ -31,10 +31,19 @@ if (migrated !== 0) process.exit(migrated);
 const RESTARTS = { max: 5, withinMs: 10 * 60_000 };
 const restartedAt = [];
 let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => (stopping = true));
+let running = false;
+// While wrangler runs it gets the signal too and its exit ends the loop; between runs, nothing is left to stop.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    stopping = true;
+    if (!running) process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
 for (;;) {
   const serving = watchServing();
+  running = true;
   const code = await run(["dev", "--ip", "127.0.0.1", "--port", port, ...persist, ...process.argv.slice(2)]);
+  running = false;
   serving.stop();
   const now = Date.now();
   while (restartedAt.length > 0 && restartedAt[0] < now - RESTARTS.withinMs) restartedAt.shift();

@@ -68,7 +68,8 @@ describe.each([
     const db = env[binding];
     const { word, tag, live, described, liveDescribed, emptied } = await upgrade(db, [...before]);
     const applied = await db.prepare(`SELECT name FROM d1_migrations ORDER BY name`).all<{ name: string }>();
-    expect(applied.results.map((r) => r.name.slice(0, 4))).toEqual(["0001", "0002", "0003", "0004", "0005"]);
+    // 0006 (the live entries' index) is built over the entries already there: the alive filters below read it.
+    expect(applied.results.map((r) => r.name.slice(0, 4))).toEqual(["0001", "0002", "0003", "0004", "0005", "0006"]);
     for (const sort of SORTS) {
       expect(await hashes(db, word, { sort }), sort).toEqual([live, described, liveDescribed, emptied].map((e) => e.infoHash).sort());
       expect(await hashes(db, word, { sort, alive: true }), sort).toEqual([live, liveDescribed].map((e) => e.infoHash).sort());

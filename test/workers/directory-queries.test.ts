@@ -117,6 +117,45 @@ describe("search SQL", () => {
     }
   });
 
+  it("checks live state in the live entries' index (migration 0006), never in every entry's, under every sort", async () => {
+    const { searchTorrents, estimateSearchCost } = await import("../../worker/directory/queries/search");
+    const probeIndexes = async (sql: string, params: unknown[]) => {
+      const plan = await DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+      return plan.results.map((row) => row.detail).filter((detail) => /^SEARCH (t|r|ar) USING .*INDEX torrents_(rank|live)\b/.test(detail));
+    };
+    const statements: { sql: string; params: unknown[] }[] = [];
+    const spy = {
+      prepare: (sql: string) => ({
+        bind: (...params: unknown[]) => (statements.push({ sql, params }), DB.prepare(sql).bind(...params)),
+      }),
+      batch: (batch: D1PreparedStatement[]) => DB.batch(batch),
+    } as unknown as D1Database;
+    for (const sort of ["relevance", "seeders", "size", "added", "name"] as const) {
+      for (const alive of [false, true]) {
+        statements.length = 0;
+        await searchTorrents(spy, { match: '"love"', sort, order: "desc", tags: [], alive, minSize: alive ? 1 : undefined, limit: 20, after: null, maxId: 1e9 }, { wsBase: "ws://directory.test" });
+        const probes = await probeIndexes(statements[0]!.sql, statements[0]!.params);
+        const live = probes.filter((detail) => detail.includes("torrents_live"));
+        const rank = probes.filter((detail) => detail.includes("torrents_rank"));
+        if (alive) {
+          // every liveness (and size) check of a candidate; only ranking's seeder lookups read every entry's index
+          // (sort=name reads each match's row for its name anyway, and checks it there)
+          if (sort !== "name") expect(live.length, `${sort}: ${probes.join("; ")}`).toBeGreaterThan(0);
+          expect(rank.filter((detail) => detail.startsWith("SEARCH t ")), `${sort}: ${probes.join("; ")}`).toEqual([]);
+        } else if (sort === "relevance") {
+          // the pool's newest live matches
+          expect(live, probes.join("; ")).toEqual(["SEARCH t USING COVERING INDEX torrents_live (id=?)"]);
+        } else {
+          expect(live, `${sort}: ${probes.join("; ")}`).toEqual([]);
+        }
+      }
+    }
+    statements.length = 0;
+    await estimateSearchCost(spy, [], { match: '"love"', tags: [], alive: true }, null);
+    const counted = await probeIndexes(statements[0]!.sql, statements[0]!.params);
+    expect(counted, counted.join("; ")).toEqual(["SEARCH t USING COVERING INDEX torrents_live (id=?)"]);
+  });
+
   it("stays within D1's limits (100 bound parameters, 5 compound terms) for every sort with every filter", async () => {
     const { searchTorrents } = await import("../../worker/directory/queries/search");
     for (const sort of ["relevance", "seeders", "size", "added", "name"] as const) {

@@ -44,14 +44,28 @@ export type SearchSpec = {
 type TextIndex = "torrents_fts" | "torrents_desc_fts";
 const TEXT_INDEXES: readonly TextIndex[] = ["torrents_fts", "torrents_desc_fts"];
 
-/** An index joined to its torrents: the whole row (`narrow` false: for names) or only the narrow torrents_rank index (id, seeders, leechers, size). */
-function joined(index: TextIndex, narrow: boolean): string {
-  return `${index} JOIN torrents t ${narrow ? "INDEXED BY torrents_rank " : ""}ON t.id = ${index}.rowid`;
+/**
+ * What a text index is joined to: the whole row (for names), or the narrow index of every entry (id, seeders,
+ * leechers, size), or the same columns for live entries alone (migration 0006), several times smaller and
+ * mostly cached; a query that names it must require ALIVE, or SQLite cannot use it.
+ */
+type Joined = "row" | "rank" | "live";
+
+function joined(index: TextIndex, to: Joined): string {
+  const indexedBy = to === "rank" ? "INDEXED BY torrents_rank " : to === "live" ? "INDEXED BY torrents_live " : "";
+  return `${index} JOIN torrents t ${indexedBy}ON t.id = ${index}.rowid`;
+}
+
+/** The narrow index a search's filters are checked in: the live entries' when it wants live entries only. */
+function narrowFor(spec: Pick<SearchSpec, "alive">): Joined {
+  return spec.alive ? "live" : "rank";
 }
 
 /**
  * Live state is read from the torrent's row (migration 0003: it left the full-text index, where every count
- * change rewrote the whole row); per candidate that is one probe of torrents_rank.
+ * change rewrote the whole row); per candidate that is one probe of torrents_live (migration 0006), which
+ * holds the live entries alone: a candidate missing from it is not live. This exact text is the index's
+ * WHERE, which is what lets SQLite use it.
  */
 const ALIVE: Sql = { text: "t.seeders + t.leechers > 0", params: [] };
 
@@ -179,7 +193,7 @@ export async function estimateSearchCost(
   });
   const filters = and([sizeFilters(spec), spec.alive ? ALIVE : NOTHING]);
   const matched: Sql = {
-    text: `(SELECT count(*) FROM (${arms.map((a) => a.text).join(" UNION ")}) k${filters.text ? ` JOIN torrents t INDEXED BY torrents_rank ON t.id = k.id WHERE ${filters.text}` : ""})`,
+    text: `(SELECT count(*) FROM (${arms.map((a) => a.text).join(" UNION ")}) k${filters.text ? ` JOIN torrents t INDEXED BY torrents_${narrowFor(spec)} ON t.id = k.id WHERE ${filters.text}` : ""})`,
     params: [...arms.flatMap((a) => a.params), ...filters.params],
   };
   const columns = probes.flatMap((probe, i): Sql[] =>
@@ -295,7 +309,7 @@ function textSql(spec: SearchSpec, match: string): Sql {
     const id = `${index}.rowid`;
     const condition = and([textMatch(spec, index, match), pin(spec, id), filters, keyset(spec, null, id)]);
     return {
-      text: `SELECT * FROM (${inIdOrder(spec, `SELECT ${id} AS id FROM ${filters.text ? joined(index, true) : index} ${where(condition)}`, id, dir, "?")})`,
+      text: `SELECT * FROM (${inIdOrder(spec, `SELECT ${id} AS id FROM ${filters.text ? joined(index, narrowFor(spec)) : index} ${where(condition)}`, id, dir, "?")})`,
       params: [...condition.params, spec.limit + 1],
     };
   });
@@ -331,7 +345,7 @@ function fieldSortSql(spec: SearchSpec, match: string, sort: keyof typeof FIELD_
     // The window on the index's own rowid as well: FTS5 seeks to it rather than filtering every match.
     const condition = and([textMatch(spec, text, match), pin(spec, `${text}.rowid`), filters]);
     return {
-      text: `SELECT * FROM (SELECT t.id AS id FROM ${joined(text, narrow)} ${where(condition)} ${orderBy}
+      text: `SELECT * FROM (SELECT t.id AS id FROM ${joined(text, narrow ? narrowFor(spec) : "row")} ${where(condition)} ${orderBy}
           LIMIT CASE WHEN (SELECT n FROM counted) < ${cap} THEN ? ELSE 0 END)`,
       params: [...condition.params, spec.limit + 1],
     };
@@ -377,7 +391,7 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
   const newestCondition = and([textMatch(spec, "torrents_fts", match), pin(spec, nameId), filters]);
   const liveCondition = and([textMatch(spec, "torrents_fts", match), pin(spec, nameId), sizeFilters(spec), ALIVE]);
   const descCondition = and([textMatch(spec, "torrents_desc_fts", match), pin(spec, descId), filters]);
-  const from = (index: TextIndex) => (filters.text ? joined(index, true) : index);
+  const from = (index: TextIndex) => (filters.text ? joined(index, narrowFor(spec)) : index);
   const score = `(-p.b * ${boostSql("r.seeders")})`;
   let after: Sql = NOTHING;
   if (spec.after) {
@@ -392,7 +406,7 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
         ${inIdOrder(spec, `SELECT ${nameId} AS id FROM ${from("torrents_fts")} ${where(newestCondition)}`, nameId, "DESC", String(RELEVANCE_POOL.newest))}
       ), live AS (
         -- fewer than N newest means every match is already a candidate: LIMIT 0, this cursor is not read
-        ${inIdOrder(spec, `SELECT ${nameId} AS id FROM ${joined("torrents_fts", true)} ${where(liveCondition)}`, nameId, "DESC", `CASE WHEN (SELECT count(*) FROM newest) >= ${RELEVANCE_POOL.newest} THEN ${RELEVANCE_POOL.live} ELSE 0 END`)}
+        ${inIdOrder(spec, `SELECT ${nameId} AS id FROM ${joined("torrents_fts", "live")} ${where(liveCondition)}`, nameId, "DESC", `CASE WHEN (SELECT count(*) FROM newest) >= ${RELEVANCE_POOL.newest} THEN ${RELEVANCE_POOL.live} ELSE 0 END`)}
       ), candidates AS (
         SELECT id FROM newest UNION SELECT id FROM live
       ), name_pool AS MATERIALIZED (

@@ -54,9 +54,9 @@ export const SEARCH_COST: Readonly<{
   /** Field sorts: sorting one match (a probe of torrents_rank or the row), in postings. */
   sortPerMatch: 10,
   /**
-   * Filters: checking one text match against them, per check — a probe of torrents_rank (alive, size) or of
-   * torrent_tags (a tag, in descriptions): ~0.35 µs each at 1M entries, as many postings as FTS5 reads in that
-   * time. A filter that thins the matches makes the cursors read further back and check every match on the way
+   * Filters: checking one text match against them, per check — a probe of torrents_rank (a size bound), of
+   * torrents_live (alive, with or without a size bound) or of torrent_tags (a tag, in descriptions): ~0.2-0.4 µs
+   * each at 1M entries among recent entries, as many postings as FTS5 reads in that time. A filter that thins the matches makes the cursors read further back and check every match on the way
    * (a description word with a tag and alive=1: 22,789 matches in the newest 128k, 12 ms of checks).
    */
   filterCheckPerMatch: 9,

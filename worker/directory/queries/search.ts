@@ -49,16 +49,16 @@ const TEXT_INDEXES: readonly TextIndex[] = ["torrents_fts", "torrents_desc_fts"]
  * leechers, size), or the same columns for live entries alone (migration 0006), several times smaller and
  * mostly cached; a query that names it must require ALIVE, or SQLite cannot use it.
  */
-type Joined = "row" | "rank" | "live";
+type Joined = "row" | NarrowIndex;
+type NarrowIndex = "torrents_rank" | "torrents_live";
 
 function joined(index: TextIndex, to: Joined): string {
-  const indexedBy = to === "rank" ? "INDEXED BY torrents_rank " : to === "live" ? "INDEXED BY torrents_live " : "";
-  return `${index} JOIN torrents t ${indexedBy}ON t.id = ${index}.rowid`;
+  return `${index} JOIN torrents t ${to === "row" ? "" : `INDEXED BY ${to} `}ON t.id = ${index}.rowid`;
 }
 
 /** The narrow index a search's filters are checked in: the live entries' when it wants live entries only. */
-function narrowFor(spec: Pick<SearchSpec, "alive">): Joined {
-  return spec.alive ? "live" : "rank";
+function narrowFor(spec: Pick<SearchSpec, "alive">): NarrowIndex {
+  return spec.alive ? "torrents_live" : "torrents_rank";
 }
 
 /**
@@ -193,7 +193,7 @@ export async function estimateSearchCost(
   });
   const filters = and([sizeFilters(spec), spec.alive ? ALIVE : NOTHING]);
   const matched: Sql = {
-    text: `(SELECT count(*) FROM (${arms.map((a) => a.text).join(" UNION ")}) k${filters.text ? ` JOIN torrents t INDEXED BY torrents_${narrowFor(spec)} ON t.id = k.id WHERE ${filters.text}` : ""})`,
+    text: `(SELECT count(*) FROM (${arms.map((a) => a.text).join(" UNION ")}) k${filters.text ? ` JOIN torrents t INDEXED BY ${narrowFor(spec)} ON t.id = k.id WHERE ${filters.text}` : ""})`,
     params: [...arms.flatMap((a) => a.params), ...filters.params],
   };
   const columns = probes.flatMap((probe, i): Sql[] =>
@@ -406,7 +406,7 @@ function relevanceSql(spec: SearchSpec, match: string): Sql {
         ${inIdOrder(spec, `SELECT ${nameId} AS id FROM ${from("torrents_fts")} ${where(newestCondition)}`, nameId, "DESC", String(RELEVANCE_POOL.newest))}
       ), live AS (
         -- fewer than N newest means every match is already a candidate: LIMIT 0, this cursor is not read
-        ${inIdOrder(spec, `SELECT ${nameId} AS id FROM ${joined("torrents_fts", "live")} ${where(liveCondition)}`, nameId, "DESC", `CASE WHEN (SELECT count(*) FROM newest) >= ${RELEVANCE_POOL.newest} THEN ${RELEVANCE_POOL.live} ELSE 0 END`)}
+        ${inIdOrder(spec, `SELECT ${nameId} AS id FROM ${joined("torrents_fts", "torrents_live")} ${where(liveCondition)}`, nameId, "DESC", `CASE WHEN (SELECT count(*) FROM newest) >= ${RELEVANCE_POOL.newest} THEN ${RELEVANCE_POOL.live} ELSE 0 END`)}
       ), candidates AS (
         SELECT id FROM newest UNION SELECT id FROM live
       ), name_pool AS MATERIALIZED (

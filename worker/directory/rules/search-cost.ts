@@ -55,9 +55,10 @@ export const SEARCH_COST: Readonly<{
   sortPerMatch: 10,
   /**
    * Filters: checking one text match against them, per check — a probe of torrents_rank (a size bound), of
-   * torrents_live (alive, with or without a size bound) or of torrent_tags (a tag, in descriptions): ~0.2-0.4 µs
-   * each at 1M entries among recent entries, as many postings as FTS5 reads in that time. A filter that thins the matches makes the cursors read further back and check every match on the way
-   * (a description word with a tag and alive=1: 22,789 matches in the newest 128k, 12 ms of checks).
+   * torrents_live (alive, with or without a size bound) or of torrent_tags (a tag, in descriptions): ~0.2-0.4
+   * µs each among recent entries at 1M, as many postings as FTS5 reads in that time. A filter that thins the
+   * matches makes the cursors read further back and check every match on the way (a description word with a
+   * tag and alive=1: 22,789 matches in the newest 128k, 12 ms of checks).
    */
   filterCheckPerMatch: 9,
   /** Field sorts: one step of walking the sort's index (an FTS5 probe per token), in postings per token. */
